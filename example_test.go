@@ -1,0 +1,151 @@
+// Copyright 2026 The softmax authors. Use of this source code is governed
+// by the MIT licence in the LICENSE file.
+
+package softmax_test
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/softmaxreg/softmax"
+)
+
+// The softmax of [1000 1001 1002] is the softmax of [0 1 2]: shifting every
+// logit by the same amount changes nothing. The textbook formula
+// exp(z_k)/Σ exp(z_j) overflows on it; Softmax subtracts the maximum first.
+func ExampleSoftmax() {
+	z := []float64{1000, 1001, 1002}
+
+	// Naive: exp(1000) = +Inf, and Inf/Inf = NaN.
+	naive := make([]float64, len(z))
+	var s float64
+	for k, zk := range z {
+		naive[k] = math.Exp(zk)
+		s += naive[k]
+	}
+	for k := range naive {
+		naive[k] /= s
+	}
+	fmt.Printf("naive   %.4f\n", naive)
+
+	// Stable: exp(z_k − 1002) ∈ (0, 1], summed to 1 + e⁻¹ + e⁻².
+	p := softmax.Softmax(nil, z)
+	fmt.Printf("Softmax %.4f\n", p)
+	fmt.Printf("[0 1 2] %.4f\n", softmax.Softmax(nil, []float64{0, 1, 2}))
+	// Output:
+	// naive   [NaN NaN NaN]
+	// Softmax [0.0900 0.2447 0.6652]
+	// [0 1 2] [0.0900 0.2447 0.6652]
+}
+
+// The cross-entropy of a target t is −Σ_i t_i log p_i. For a one-hot target
+// at the true class j only one term is left, −log p_j, which the note
+// rewrites as −z_j + log Σ_k exp(z_k). All three give the same number.
+func ExampleCrossEntropy() {
+	z := []float64{2, 1, 0.1} // logits
+	j := 0                    // the true class
+	t := []float64{1, 0, 0}   // its one-hot target
+
+	// The general form, from probabilities.
+	p := softmax.Softmax(nil, z)
+	var general float64
+	for i := range t {
+		if t[i] != 0 {
+			general -= t[i] * math.Log(p[i])
+		}
+	}
+	fmt.Printf("−Σ t_i log p_i            = %.6f\n", general)
+	fmt.Printf("−z_j + log Σ exp(z_k)     = %.6f\n", -z[j]+softmax.LogSumExp(z))
+	fmt.Printf("CrossEntropy(z, j)        = %.6f\n", softmax.CrossEntropy(z, j))
+	fmt.Printf("CrossEntropyTarget(z, t)  = %.6f\n", softmax.CrossEntropyTarget(z, t))
+
+	// From the logits the loss stays exact where p_j rounds to 0.
+	far := []float64{0, 800}
+	fmt.Printf("−log p_0 for z = %v: %v; CrossEntropy: %v\n", far, -math.Log(softmax.Softmax(nil, far)[0]), softmax.CrossEntropy(far, 0))
+	// Output:
+	// −Σ t_i log p_i            = 0.417030
+	// −z_j + log Σ exp(z_k)     = 0.417030
+	// CrossEntropy(z, j)        = 0.417030
+	// CrossEntropyTarget(z, t)  = 0.417030
+	// −log p_0 for z = [0 800]: +Inf; CrossEntropy: 800
+}
+
+// The note's result, checked on a small model: for the true class j the
+// weight from input 1 to class j has ∂C/∂w_1j = (P(j) − 1)·x_1, and for
+// any other class i, ∂C/∂w_1i = P(i)·x_1. A central difference
+// (C(w + h) − C(w − h)) / 2h, which knows nothing of the formula, agrees.
+func ExampleModel_Gradient() {
+	m := softmax.New(3, 2) // K = 3 classes, D = 2 features
+	copy(m.W[0], []float64{0.5, -1.0})
+	copy(m.W[1], []float64{-0.3, 0.8})
+	copy(m.W[2], []float64{0.1, 0.2})
+	x := []float64{1.5, -0.5} // x_1 = x[0] = 1.5
+	j := 1                    // the true class
+
+	g := softmax.New(3, 2)
+	C := m.Gradient(g, x, j) // g.W[k][d] = ∂C/∂W[k][d] = (p_k − t_k)·x_d
+	P := m.Probabilities(nil, x)
+	fmt.Printf("C = %.6f, P = %.6f\n", C, P)
+
+	// loss is C as a function of the model's current weights.
+	loss := func() float64 { return softmax.CrossEntropy(m.Logits(nil, x), j) }
+	central := func(w *float64) float64 {
+		const h = 1e-5
+		old := *w
+		*w = old + h
+		cp := loss()
+		*w = old - h
+		cm := loss()
+		*w = old
+		return (cp - cm) / (2 * h)
+	}
+	for i := range P {
+		formula := P[i] * x[0] // P(i)·x_1 for i ≠ j
+		if i == j {
+			formula = (P[j] - 1) * x[0] // (P(j) − 1)·x_1
+		}
+		fmt.Printf("class %d: ∂C/∂w_1%d = %+.8f  formula %+.8f  central difference %+.8f\n",
+			i, i, g.W[i][0], formula, central(&m.W[i][0]))
+	}
+	// Output:
+	// C = 2.453224, P = [0.702420 0.086016 0.211565]
+	// class 0: ∂C/∂w_10 = +1.05362928  formula +1.05362928  central difference +1.05362928
+	// class 1: ∂C/∂w_11 = -1.37097632  formula -1.37097632  central difference -1.37097632
+	// class 2: ∂C/∂w_12 = +0.31734704  formula +0.31734704  central difference +0.31734704
+}
+
+// When the target is the model's own distribution, t = p, the error p − t
+// is zero, and so is every entry of the gradient: the weights are where
+// the cross-entropy wants them for this example.
+func ExampleModel_GradientTarget() {
+	m := softmax.New(3, 2)
+	copy(m.W[0], []float64{0.5, -1.0})
+	copy(m.W[1], []float64{-0.3, 0.8})
+	copy(m.W[2], []float64{0.1, 0.2})
+	m.B[0] = 0.25
+	x := []float64{1.5, -0.5}
+
+	p := m.Probabilities(nil, x)
+	g := softmax.New(3, 2)
+	m.GradientTarget(g, x, p) // target t = p
+	fmt.Printf("t = p = %.4f\n", p)
+	// Every entry is p_k·Σt − t_k times x_d or 1; Σt rounds to within
+	// an ulp of 1, so what is left is rounding, far below 1e-15.
+	largest := 0.0
+	for k := range g.W {
+		largest = math.Max(largest, math.Abs(g.B[k]))
+		for _, gkd := range g.W[k] {
+			largest = math.Max(largest, math.Abs(gkd))
+		}
+	}
+	fmt.Println("every entry of the gradient below 1e-15:", largest < 1e-15)
+
+	m.GradientTarget(g, x, []float64{1, 0, 0}) // a different target
+	fmt.Printf("t = [1 0 0]: ∂C/∂b = p − t = %.4f\n", g.B)
+	fmt.Printf("             ∂C/∂W[0] = (p_0 − 1)·x = %.4f\n", g.W[0])
+	// Output:
+	// t = p = [0.7519 0.0717 0.1764]
+	// every entry of the gradient below 1e-15: true
+	// t = [1 0 0]: ∂C/∂b = p − t = [-0.2481 0.0717 0.1764]
+	//              ∂C/∂W[0] = (p_0 − 1)·x = [-0.3721 0.1240]
+}

@@ -1,0 +1,3 @@
+module github.com/softmaxreg/softmax
+
+go 1.22

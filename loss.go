@@ -1,0 +1,98 @@
+// Copyright 2026 The softmax authors. Use of this source code is governed
+// by the MIT licence in the LICENSE file.
+
+package softmax
+
+import (
+	"fmt"
+	"math"
+)
+
+// CrossEntropy returns the cross-entropy loss of the logits z for the true
+// class label, the negative log-probability the softmax gives that class:
+//
+//	C = −log p_label = log Σ_k exp(z_k) − z_label
+//
+// It is computed from the logits as (m − z_label) + log1p(Σ_{k≠argmax}
+// exp(z_k − m)), m = max_k z_k, which is the numerically safe form of
+// −math.Log(Softmax(z)[label]): it stays finite and exact for finite z
+// even where p_label underflows to 0, and it is ≥ 0.
+//
+// Special cases are (K = len(z)):
+//
+//	CrossEntropy(z, label) = log K if every z_k is the same finite number
+//	CrossEntropy(z, label) = +Inf if z_label = −Inf and some z_k is finite
+//	CrossEntropy(z, label) = log n if z_label = +Inf and n entries are +Inf
+//	CrossEntropy(z, label) = +Inf if z_label is finite and some z_k = +Inf
+//	CrossEntropy(z, label) = NaN if every z_k is −Inf
+//	CrossEntropy(z, label) = NaN if any z_k is NaN
+//
+// so that CrossEntropy(z, label) = −LogSoftmax(nil, z)[label] always.
+//
+// CrossEntropy does not allocate. It panics if label is outside [0, len(z)).
+func CrossEntropy(z []float64, label int) float64 {
+	if label < 0 || label >= len(z) {
+		panic(fmt.Sprintf("softmax: CrossEntropy label %d out of range [0, %d)", label, len(z)))
+	}
+	m, kmax := maxIndex(z)
+	switch {
+	case math.IsNaN(m), math.IsInf(m, -1):
+		return math.NaN()
+	case math.IsInf(m, 1):
+		return -logProbInf(z[label], countInf(z))
+	}
+	// C = log Σ_k exp(z_k) − z_label = (m − z_label) + log Σ_k exp(z_k − m)
+	return (m - z[label]) + math.Log1p(rest(z, m, kmax))
+}
+
+// CrossEntropyTarget returns the cross-entropy between a target t over the
+// K classes and the softmax of the logits z:
+//
+//	C = −Σ_i t_i log p_i = Σ_i t_i·(log Σ_k exp(z_k) − z_i)
+//
+// t is usually a probability distribution (t_i ≥ 0, Σ_i t_i = 1), and a
+// one-hot t gives [CrossEntropy]; any real t is accepted, and C is then the
+// same weighted sum. Like CrossEntropy it is computed from the logits, so
+// it stays finite for finite z and t.
+//
+// Special cases are:
+//
+//	CrossEntropyTarget([], []) = 0
+//	a term with t_i = 0 adds 0, even if z_i = −Inf (0·log 0 = 0)
+//	CrossEntropyTarget(z, t) = +Inf if some t_i > 0 has z_i = −Inf and some z_k is finite
+//	CrossEntropyTarget(z, t) = NaN if every z_k is −Inf
+//	CrossEntropyTarget(z, t) = NaN if any z_k or t_i is NaN
+//
+// +Inf logits follow [LogSoftmax]: the +Inf entries share the probability.
+//
+// CrossEntropyTarget does not allocate. It panics if len(t) != len(z).
+func CrossEntropyTarget(z, t []float64) float64 {
+	if len(t) != len(z) {
+		panic(fmt.Sprintf("softmax: CrossEntropyTarget length mismatch: len(t) = %d, want len(z) = %d", len(t), len(z)))
+	}
+	if len(z) == 0 {
+		return 0
+	}
+	m, kmax := maxIndex(z)
+	if math.IsNaN(m) || math.IsInf(m, -1) {
+		return math.NaN()
+	}
+	var C float64
+	if math.IsInf(m, 1) {
+		n := countInf(z)
+		for i, ti := range t {
+			if ti != 0 {
+				C -= ti * logProbInf(z[i], n)
+			}
+		}
+		return C
+	}
+	// −log p_i = (m − z_i) + l, with l = log Σ_k exp(z_k − m).
+	l := math.Log1p(rest(z, m, kmax))
+	for i, ti := range t {
+		if ti != 0 { // 0·log 0 = 0 (a NaN t_i is kept: NaN != 0)
+			C += ti * ((m - z[i]) + l)
+		}
+	}
+	return C
+}

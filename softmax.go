@@ -1,0 +1,417 @@
+// Copyright 2026 The softmax authors. Use of this source code is governed
+// by the MIT licence in the LICENSE file.
+
+// Package softmax implements softmax regression (multinomial logistic
+// regression): a linear model whose K scores are turned into class
+// probabilities by the softmax, trained by stochastic gradient descent on
+// the cross-entropy.
+//
+// The package is small enough to read beside the derivation it implements.
+// Symbols are used the same way everywhere: K classes, D features, N
+// samples; x is one input (D numbers), z the K logits, p the K
+// probabilities, t the target distribution, y or j the true class.
+//
+// # Model
+//
+// A [Model] holds a K×D weight matrix W, whose row k is the weight vector
+// w_k, and K biases b. An input x gets one score, or logit, per class:
+//
+//	z_k = w_kᵀx + b_k          (z = W·x + b, see [Model.Logits])
+//
+// The softmax turns the logits into a probability distribution over the
+// classes ([Softmax], [Model.Probabilities]):
+//
+//	p_k = P(x belongs to class k) = exp(z_k) / Σ_j exp(z_j)
+//
+// and the predicted class is the one with the largest logit
+// ([Model.Predict]).
+//
+// # Numerical stability
+//
+// exp overflows for arguments above about 709.78, so the textbook formula
+// returns NaN for logits as ordinary as [1000 1001 1002]. Multiplying the
+// numerator and the denominator by exp(−m) changes nothing in exact
+// arithmetic, and with m = max_j z_j every exponent becomes ≤ 0:
+//
+//	p_k = exp(z_k − m) / Σ_j exp(z_j − m)
+//
+// The largest term of the sum is exp(0) = 1, so the sum lies in [1, K]:
+// it can neither overflow nor underflow to zero. The same shift gives the
+// log-sum-exp ([LogSumExp]) and the log-probabilities ([LogSoftmax])
+// without ever forming a probability that might round to 0:
+//
+//	log Σ_j exp(z_j) = m + log(1 + r),   r = Σ_{j≠argmax} exp(z_j − m)
+//	log p_k          = (z_k − m) − log(1 + r)
+//
+// log(1 + r) is computed as log1p(r), which keeps full relative precision
+// when r is tiny: the loss of a confident right answer is then a small
+// positive number rather than a rounded 0.
+//
+// # Loss and gradient
+//
+// The cross-entropy between a target distribution t and the model's
+// probabilities is
+//
+//	C = −Σ_i t_i log p_i
+//
+// When x belongs to class j, t is one-hot (t_j = 1, every other t_i = 0)
+// and the sum keeps a single term:
+//
+//	C = −log p_j = −w_jᵀx + log Σ_k exp(w_kᵀx)          (biases omitted)
+//
+// Differentiating with respect to the weight w_dj that joins input d to
+// class j (W[j][d] here), the first term gives −x_d and the second gives
+// exp(w_jᵀx)·x_d / Σ_k exp(w_kᵀx) = p_j·x_d, so
+//
+//	∂C/∂w_dj = (p_j − 1)·x_d     for the true class j
+//	∂C/∂w_di = (p_i − 0)·x_d     for every other class i
+//
+// Both cases are the one formula (p − t)·xᵀ: the whole weight gradient is
+// the outer product of the error in the probabilities with the input, and
+// the bias gradient is p − t. It vanishes exactly when the model's
+// probabilities equal the target, so descending it moves p towards t.
+// [CrossEntropy] and [CrossEntropyTarget] compute C from the logits (never
+// as −log of a probability that may have rounded to 0), and
+// [Model.Gradient] and [Model.GradientTarget] compute the gradient together
+// with the loss it differentiates.
+//
+// The derivation follows a note by Kevin Swersky written for a neural
+// networks course.
+package softmax
+
+import (
+	"fmt"
+	"math"
+)
+
+// Softmax writes the softmax of the logits z into dst and returns dst:
+//
+//	p_k = exp(z_k − m) / Σ_j exp(z_j − m),   m = max_j z_j
+//
+// which equals exp(z_k) / Σ_j exp(z_j) but cannot overflow.
+//
+// Special cases are:
+//
+//	Softmax([]) = []
+//	Softmax(z) = uniform 1/K if every z_k is the same finite number
+//	Softmax(z) = 0 for each z_k = −Inf, if some z_j is finite
+//	Softmax(z) = 1/n on each of the n entries equal to +Inf, 0 elsewhere
+//	Softmax(z) = NaN everywhere if every z_k is −Inf
+//	Softmax(z) = NaN everywhere if any z_k is NaN
+//	Softmax(z + c) = Softmax(z) for any finite c
+//
+// If dst is nil a new slice is allocated; otherwise Softmax does not
+// allocate. dst may be the same slice as z. Softmax panics if dst is not
+// nil and len(dst) != len(z).
+func Softmax(dst, z []float64) []float64 {
+	p := use(dst, len(z), "Softmax")
+	if len(z) == 0 {
+		return p
+	}
+	m, _ := maxIndex(z)
+	switch {
+	case math.IsNaN(m), math.IsInf(m, -1):
+		return fill(p, math.NaN())
+	case math.IsInf(m, 1):
+		// The limit of the finite case as the +Inf entries grow together:
+		// they share the mass equally.
+		n := float64(countInf(z))
+		for k, zk := range z {
+			p[k] = 0
+			if math.IsInf(zk, 1) {
+				p[k] = 1 / n
+			}
+		}
+		return p
+	}
+	// e_k = exp(z_k − m) ∈ [0, 1], and the largest is exp(0) = 1.
+	var s float64
+	for k, zk := range z {
+		p[k] = math.Exp(zk - m)
+		s += p[k]
+	}
+	// p_k = e_k / s, with s ∈ [1, K].
+	for k := range p {
+		p[k] /= s
+	}
+	return p
+}
+
+// LogSoftmax writes the logarithm of the softmax of z into dst and returns
+// dst:
+//
+//	log p_k = (z_k − m) − log Σ_j exp(z_j − m),   m = max_j z_j
+//
+// It is the numerically safe form of log(Softmax(z)): where p_k underflows
+// to 0, log p_k stays finite and exact.
+//
+// Special cases are:
+//
+//	LogSoftmax([]) = []
+//	LogSoftmax(z) = −log K everywhere if every z_k is the same finite number
+//	LogSoftmax(z) = −Inf for each z_k = −Inf, if some z_j is finite
+//	LogSoftmax(z) = −log n on each of the n entries equal to +Inf, −Inf elsewhere
+//	LogSoftmax(z) = NaN everywhere if every z_k is −Inf
+//	LogSoftmax(z) = NaN everywhere if any z_k is NaN
+//	LogSoftmax(z + c) = LogSoftmax(z) for any finite c
+//
+// If dst is nil a new slice is allocated; otherwise LogSoftmax does not
+// allocate. dst may be the same slice as z. LogSoftmax panics if dst is not
+// nil and len(dst) != len(z).
+func LogSoftmax(dst, z []float64) []float64 {
+	lp := use(dst, len(z), "LogSoftmax")
+	if len(z) == 0 {
+		return lp
+	}
+	m, kmax := maxIndex(z)
+	switch {
+	case math.IsNaN(m), math.IsInf(m, -1):
+		return fill(lp, math.NaN())
+	case math.IsInf(m, 1):
+		n := countInf(z)
+		for k, zk := range z {
+			lp[k] = logProbInf(zk, n)
+		}
+		return lp
+	}
+	// log Σ_j exp(z_j − m) = log(1 + r), r the sum without the maximum's 1.
+	l := math.Log1p(rest(z, m, kmax))
+	for k, zk := range z {
+		lp[k] = (zk - m) - l
+	}
+	return lp
+}
+
+// LogSumExp returns the logarithm of the sum of the exponentials of z:
+//
+//	log Σ_j exp(z_j) = m + log(1 + Σ_{j≠argmax} exp(z_j − m)),   m = max_j z_j
+//
+// It is the numerically safe form of math.Log of a sum of math.Exp, which
+// overflows for z_j above about 709.78. The result lies in
+// [max z, max z + log K].
+//
+// Special cases are:
+//
+//	LogSumExp([]) = −Inf (the log of an empty sum)
+//	LogSumExp(z) = z_1 + log K if every z_k is the same finite number
+//	LogSumExp(z) = +Inf if any z_k is +Inf and none is NaN
+//	LogSumExp(z) = −Inf if every z_k is −Inf
+//	LogSumExp(z) = NaN if any z_k is NaN
+//	LogSumExp(z + c) = LogSumExp(z) + c for any finite c
+//
+// LogSumExp does not allocate.
+func LogSumExp(z []float64) float64 {
+	if len(z) == 0 {
+		return math.Inf(-1)
+	}
+	m, kmax := maxIndex(z)
+	if math.IsNaN(m) || math.IsInf(m, 0) {
+		return m
+	}
+	return m + math.Log1p(rest(z, m, kmax))
+}
+
+// maxIndex returns m = max_k z_k and the first k at which it occurs. If z
+// holds a NaN it returns that NaN and its index. For an empty z it returns
+// (−Inf, −1); if every z_k is −Inf it returns (−Inf, 0).
+func maxIndex(z []float64) (m float64, kmax int) {
+	m, kmax = math.Inf(-1), -1
+	for k, zk := range z {
+		switch {
+		case math.IsNaN(zk):
+			return zk, k
+		case zk > m || kmax < 0:
+			m, kmax = zk, k
+		}
+	}
+	return m, kmax
+}
+
+// rest returns r = Σ_{k≠kmax} exp(z_k − m): the shifted sum of
+// exponentials without the term exp(z_kmax − m) = 1 of the maximum, so
+// that log Σ_k exp(z_k − m) = log1p(r).
+func rest(z []float64, m float64, kmax int) float64 {
+	var r float64
+	for k, zk := range z {
+		if k != kmax {
+			r += math.Exp(zk - m)
+		}
+	}
+	return r
+}
+
+// countInf returns the number of entries of z equal to +Inf.
+func countInf(z []float64) int {
+	n := 0
+	for _, zk := range z {
+		if math.IsInf(zk, 1) {
+			n++
+		}
+	}
+	return n
+}
+
+// logProbInf returns log p_k for the logit zk of a vector with n > 0
+// entries equal to +Inf and no NaN: the +Inf entries share the probability
+// equally, so log p_k is −log n for them and −Inf for every other entry.
+func logProbInf(zk float64, n int) float64 {
+	if math.IsInf(zk, 1) {
+		return -math.Log(float64(n))
+	}
+	return math.Inf(-1)
+}
+
+// use returns dst if it has length n, a new slice of length n if dst is
+// nil, and panics otherwise: the one destination policy of the package.
+func use(dst []float64, n int, fn string) []float64 {
+	if dst == nil {
+		return make([]float64, n)
+	}
+	if len(dst) != n {
+		panic(fmt.Sprintf("softmax: %s destination length mismatch: len(dst) = %d, want %d", fn, len(dst), n))
+	}
+	return dst
+}
+
+// fill sets every element of v to a and returns v.
+func fill(v []float64, a float64) []float64 {
+	for i := range v {
+		v[i] = a
+	}
+	return v
+}
+
+// Model is a softmax regression model for K classes and D features: the
+// K×D weight matrix W and the K biases b of z = W·x + b.
+//
+// W is stored by rows: W[k] is the weight vector w_k of class k, so W[k][d]
+// is the weight from feature d to class k. [New] and the JSON decoder carve
+// all K rows out of one contiguous backing array of K·D numbers, row after
+// row. The methods assume that W is rectangular, K ≥ 2 and len(B) == K, as
+// New makes it; a model reshaped by hand is a programmer error.
+//
+// The zero value is an empty model with no classes: it is ready to be
+// decoded into with encoding/json, and not usable otherwise.
+//
+// The methods that only read the model ([Model.Logits],
+// [Model.Probabilities], [Model.Predict], [Model.Gradient] on a separate g)
+// are safe to call from any number of goroutines at once. Changing the
+// model, by hand or by training, is not safe while any other goroutine
+// uses it.
+type Model struct {
+	W [][]float64 // K rows of D weights: W[k] is w_k, W[k][d] joins feature d to class k
+	B []float64   // K biases: B[k] is b_k
+}
+
+// New returns a model for the given number of classes K and features D,
+// with every weight and bias zero, so that every class starts with
+// probability 1/K.
+//
+// New panics if classes < 2 or features < 1.
+func New(classes, features int) *Model {
+	if classes < 2 {
+		panic(fmt.Sprintf("softmax: New with %d classes, want at least 2", classes))
+	}
+	if features < 1 {
+		panic(fmt.Sprintf("softmax: New with %d features, want at least 1", features))
+	}
+	return &Model{W: rows(make([]float64, classes*features), classes, features), B: make([]float64, classes)}
+}
+
+// rows cuts the backing array w of K·D numbers into K rows of D, each with
+// its capacity capped so that appending to a row cannot spill into the
+// next.
+func rows(w []float64, K, D int) [][]float64 {
+	W := make([][]float64, K)
+	for k := range W {
+		W[k] = w[k*D : (k+1)*D : (k+1)*D]
+	}
+	return W
+}
+
+// Classes returns K, the number of classes: the number of rows of W.
+func (m *Model) Classes() int { return len(m.W) }
+
+// Features returns D, the number of features: the length of each row of
+// W. It is 0 for the zero Model.
+func (m *Model) Features() int {
+	if len(m.W) == 0 {
+		return 0
+	}
+	return len(m.W[0])
+}
+
+// Logits writes the K logits of the input x into dst and returns dst:
+//
+//	z_k = w_kᵀx + b_k = Σ_d W[k][d]·x_d + b_k
+//
+// A NaN or infinite feature gives NaN or infinite logits.
+//
+// If dst is nil a new slice is allocated; otherwise Logits does not
+// allocate. dst must not overlap x. Logits panics if len(x) != D, or if dst
+// is not nil and len(dst) != K.
+func (m *Model) Logits(dst, x []float64) []float64 {
+	m.mustFeatures(x)
+	z := use(dst, m.Classes(), "Logits")
+	for k, wk := range m.W {
+		z[k] = dot(wk, x) + m.B[k]
+	}
+	return z
+}
+
+// Probabilities writes the K class probabilities of the input x into dst
+// and returns dst:
+//
+//	p = Softmax(W·x + b)
+//
+// with the special cases of [Softmax] for non-finite logits.
+//
+// If dst is nil a new slice is allocated; otherwise Probabilities does not
+// allocate. dst must not overlap x. Probabilities panics if len(x) != D, or
+// if dst is not nil and len(dst) != K.
+func (m *Model) Probabilities(dst, x []float64) []float64 {
+	z := m.Logits(dst, x)
+	return Softmax(z, z)
+}
+
+// Predict returns the class the model finds most probable for x: the index
+// of the largest logit,
+//
+//	ŷ = argmax_k z_k
+//
+// which is also the index of the largest probability. Ties go to the
+// smallest index. NaN logits are never chosen, and if every logit is NaN
+// (x holds a NaN, say) Predict returns −1.
+//
+// Predict does not allocate. It panics if len(x) != D.
+func (m *Model) Predict(x []float64) int {
+	m.mustFeatures(x)
+	best, kbest := math.Inf(-1), -1
+	for k, wk := range m.W {
+		zk := dot(wk, x) + m.B[k]
+		if math.IsNaN(zk) {
+			continue
+		}
+		if kbest < 0 || zk > best {
+			best, kbest = zk, k
+		}
+	}
+	return kbest
+}
+
+// dot returns Σ_d w_d·x_d, summed in order. It needs len(w) == len(x).
+func dot(w, x []float64) float64 {
+	w = w[:len(x)]
+	var s float64
+	for d, xd := range x {
+		s += w[d] * xd
+	}
+	return s
+}
+
+// mustFeatures panics unless len(x) is the model's number of features.
+func (m *Model) mustFeatures(x []float64) {
+	if D := m.Features(); len(x) != D {
+		panic(fmt.Sprintf("softmax: input length mismatch: len(x) = %d, want %d features", len(x), D))
+	}
+}

@@ -1,0 +1,506 @@
+// Copyright 2026 The softmax authors. Use of this source code is governed
+// by the MIT licence in the LICENSE file.
+
+package softmax
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// u is the unit roundoff of float64, 2⁻⁵³: one rounding moves a result by
+// at most u relative.
+const u = 0x1p-53
+
+// kernelTol is the relative tolerance for Softmax, LogSoftmax and LogSumExp
+// on the short vectors of the value tables: math.Exp and math.Log1p are
+// within 1 ulp (2u), the sum of K ≤ 5 terms adds at most 4u and the final
+// subtraction or division u, so 10u leaves a little room.
+const kernelTol = 10 * u
+
+var (
+	inf = math.Inf(1)
+	nan = math.NaN()
+)
+
+// The expected values of the tables below were computed from the exact
+// binary value of each input with 60-digit decimal arithmetic and rounded
+// to the nearest float64, unless the comment gives a closed form.
+var softmaxTests = []struct {
+	name string
+	z    []float64
+	p    []float64 // Softmax(z)
+	lp   []float64 // LogSoftmax(z)
+	lse  float64   // LogSumExp(z)
+}{
+	{"single", []float64{7}, []float64{1}, []float64{0}, 7},
+	// Two equal logits: p = 1/2, log p = −ln 2, LSE = ln 2.
+	{"equal", []float64{0, 0}, []float64{0.5, 0.5}, []float64{-0.6931471805599453, -0.6931471805599453}, 0.6931471805599453},
+	{"1 2 3", []float64{1, 2, 3},
+		[]float64{0.09003057317038046, 0.24472847105479764, 0.6652409557748219},
+		[]float64{-2.40760596444438, -1.4076059644443804, -0.4076059644443803}, 3.40760596444438},
+	// Shifted by −2 and by +999: the same probabilities.
+	{"-1 0 1", []float64{-1, 0, 1},
+		[]float64{0.09003057317038046, 0.24472847105479764, 0.6652409557748219},
+		[]float64{-2.40760596444438, -1.4076059644443804, -0.4076059644443803}, 1.4076059644443804},
+	{"1000 1001 1002", []float64{1000, 1001, 1002},
+		[]float64{0.09003057317038046, 0.24472847105479764, 0.6652409557748219},
+		[]float64{-2.40760596444438, -1.4076059644443804, -0.4076059644443803}, 1002.4076059644444},
+	// z_k = ln k gives p = k/10.
+	{"ln 1..4", []float64{0, 0.6931471805599453, 1.0986122886681098, 1.3862943611198906},
+		[]float64{0.1, 0.19999999999999998, 0.30000000000000004, 0.39999999999999997},
+		[]float64{-2.302585092994046, -1.6094379124341005, -1.203972804325936, -0.9162907318741551}, 2.302585092994046},
+	{"mixed", []float64{-2.5, 0, 3.25, 1, -0.5},
+		[]float64{0.002718294972673775, 0.03311561208800888, 0.8540628923156565, 0.09001756657713324, 0.020085634046527683},
+		[]float64{-5.907750443507458, -3.4077504435074584, -0.15775044350745857, -2.4077504435074584, -3.9077504435074584}, 3.4077504435074584},
+	// log(1 + e⁻⁴⁰) = 4.248354255291589e-18, which log(1 + r) would round to 0.
+	{"0 -40", []float64{0, -40}, []float64{1, 4.248354255291589e-18}, []float64{-4.248354255291589e-18, -40}, 4.248354255291589e-18},
+	// Both exp(−1000) and exp(−1001) underflow in the naive formula.
+	{"-1000 -1001", []float64{-1000, -1001}, []float64{0.7310585786300049, 0.2689414213699951},
+		[]float64{-0.3132616875182228, -1.3132616875182228}, -999.6867383124818},
+}
+
+// The special cases of the doc comments, compared with alike.
+var softmaxSC = []struct {
+	name string
+	z    []float64
+	p    []float64
+	lp   []float64
+	lse  float64
+}{
+	{"empty", []float64{}, []float64{}, []float64{}, math.Inf(-1)},
+	// The naive formula gives exp(1000)/(exp(1000)+2) = Inf/Inf = NaN.
+	{"overflow", []float64{1000, 0, 0}, []float64{1, 0, 0}, []float64{0, -1000, -1000}, 1000},
+	// exp(−1000) = 0 in the naive formula, 0/0 = NaN; the result is uniform.
+	{"underflow", []float64{-1000, -1000, -1000}, []float64{1.0 / 3, 1.0 / 3, 1.0 / 3},
+		[]float64{-math.Log1p(2), -math.Log1p(2), -math.Log1p(2)}, -1000 + math.Log1p(2)},
+	{"largest finite", []float64{math.MaxFloat64, math.MaxFloat64}, []float64{0.5, 0.5},
+		[]float64{-math.Log1p(1), -math.Log1p(1)}, math.MaxFloat64},
+	// z_0 − m = −Inf: exp gives 0 and the log-probability −Inf.
+	{"opposite extremes", []float64{-math.MaxFloat64, math.MaxFloat64}, []float64{0, 1}, []float64{math.Inf(-1), 0}, math.MaxFloat64},
+	{"-Inf entry", []float64{0, math.Inf(-1), 0}, []float64{0.5, 0, 0.5},
+		[]float64{-math.Log1p(1), math.Inf(-1), -math.Log1p(1)}, math.Log1p(1)},
+	{"one +Inf", []float64{inf, 0, math.Inf(-1)}, []float64{1, 0, 0}, []float64{0, math.Inf(-1), math.Inf(-1)}, inf},
+	{"two +Inf", []float64{inf, 5, inf, math.Inf(-1)}, []float64{0.5, 0, 0.5, 0},
+		[]float64{-math.Log(2), math.Inf(-1), -math.Log(2), math.Inf(-1)}, inf},
+	{"all -Inf", []float64{math.Inf(-1), math.Inf(-1)}, []float64{nan, nan}, []float64{nan, nan}, math.Inf(-1)},
+	{"single -Inf", []float64{math.Inf(-1)}, []float64{nan}, []float64{nan}, math.Inf(-1)},
+	{"NaN", []float64{0, nan, 1}, []float64{nan, nan, nan}, []float64{nan, nan, nan}, nan},
+	{"NaN after +Inf", []float64{inf, nan}, []float64{nan, nan}, []float64{nan, nan}, nan},
+	{"NaN before +Inf", []float64{nan, inf}, []float64{nan, nan}, []float64{nan, nan}, nan},
+}
+
+// alike reports whether a and b are equal, counting two NaNs as equal.
+func alike(a, b float64) bool {
+	return a == b || math.IsNaN(a) && math.IsNaN(b)
+}
+
+// closeRel reports whether got is within tol of want, relative to want.
+func closeRel(got, want, tol float64) bool {
+	return got == want || math.Abs(got-want) <= tol*math.Abs(want)
+}
+
+func allAlike(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !alike(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func allClose(got, want []float64, tol float64) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if !closeRel(got[i], want[i], tol) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestSoftmax(t *testing.T) {
+	for _, tt := range softmaxTests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Softmax(nil, tt.z); !allClose(got, tt.p, kernelTol) {
+				t.Errorf("Softmax(%v) = %v, want %v", tt.z, got, tt.p)
+			}
+			if got := LogSoftmax(nil, tt.z); !allClose(got, tt.lp, kernelTol) {
+				t.Errorf("LogSoftmax(%v) = %v, want %v", tt.z, got, tt.lp)
+			}
+			if got := LogSumExp(tt.z); !closeRel(got, tt.lse, kernelTol) {
+				t.Errorf("LogSumExp(%v) = %v, want %v", tt.z, got, tt.lse)
+			}
+		})
+	}
+}
+
+func TestSoftmaxSpecialCases(t *testing.T) {
+	for _, tt := range softmaxSC {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Softmax(nil, tt.z); !allAlike(got, tt.p) {
+				t.Errorf("Softmax(%v) = %v, want %v", tt.z, got, tt.p)
+			}
+			if got := LogSoftmax(nil, tt.z); !allAlike(got, tt.lp) {
+				t.Errorf("LogSoftmax(%v) = %v, want %v", tt.z, got, tt.lp)
+			}
+			if got := LogSumExp(tt.z); !alike(got, tt.lse) {
+				t.Errorf("LogSumExp(%v) = %v, want %v", tt.z, got, tt.lse)
+			}
+		})
+	}
+}
+
+// naiveSoftmax is the textbook formula exp(z_k) / Σ_j exp(z_j) with no
+// shift: the reference the stable kernel must agree with wherever the
+// exponentials neither overflow nor underflow.
+func naiveSoftmax(z []float64) []float64 {
+	p := make([]float64, len(z))
+	var s float64
+	for k, zk := range z {
+		p[k] = math.Exp(zk)
+		s += p[k]
+	}
+	for k := range p {
+		p[k] /= s
+	}
+	return p
+}
+
+func TestSoftmaxNaive(t *testing.T) {
+	// The naive formula overflows where the stable one does not.
+	z := []float64{1000, 1001, 1002}
+	if got := naiveSoftmax(z); !math.IsNaN(got[0]) {
+		t.Errorf("naiveSoftmax(%v) = %v, want NaN (exp overflows)", z, got)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, K := range []int{2, 3, 10, 100} {
+		for _, sigma := range []float64{1, 10} {
+			for trial := 0; trial < 20; trial++ {
+				z := randLogits(rng, K, sigma)
+				got, want := Softmax(nil, z), naiveSoftmax(z)
+				// Each side sums K terms (K−1 roundings), rounds exp (1 ulp)
+				// and divides; the stable side also rounds z_k − m, which
+				// exp turns into a relative error of up to |z_k − m|·u.
+				lo, hi := minMax(z)
+				tol := (2*float64(K) + 2*(hi-lo) + 8) * u
+				for k := range got {
+					if !closeRel(got[k], want[k], tol) {
+						t.Errorf("Softmax(z)[%d] = %v, naive %v (K=%d, σ=%v, tol %.2g)", k, got[k], want[k], K, sigma, tol)
+					}
+				}
+			}
+		}
+	}
+}
+
+// randLogits returns K normal logits with standard deviation sigma.
+func randLogits(rng *rand.Rand, K int, sigma float64) []float64 {
+	z := make([]float64, K)
+	for k := range z {
+		z[k] = sigma * rng.NormFloat64()
+	}
+	return z
+}
+
+func minMax(z []float64) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, zk := range z {
+		lo, hi = math.Min(lo, zk), math.Max(hi, zk)
+	}
+	return lo, hi
+}
+
+// sumTol bounds |Σ_k p_k − 1| for K probabilities: the K−1 roundings of
+// the kernel's own sum, one rounding per division, and the K−1 roundings
+// of the check's sum. The rounding of each exp cancels, since every p_k is
+// divided by the sum of the same rounded exponentials.
+func sumTol(K int) float64 { return 2 * float64(K+1) * u }
+
+func TestSoftmaxInvariants(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	for _, K := range []int{1, 2, 3, 10, 100, 1000} {
+		for _, sigma := range []float64{0.1, 1, 10, 100, 1000} {
+			for trial := 0; trial < 10; trial++ {
+				z := randLogits(rng, K, sigma)
+				z0 := append([]float64(nil), z...)
+				p := Softmax(nil, z)
+				lp := LogSoftmax(nil, z)
+				lse := LogSumExp(z)
+				if !allAlike(z, z0) {
+					t.Fatalf("Softmax, LogSoftmax or LogSumExp modified its input: %v, was %v", z, z0)
+				}
+				var s float64
+				for k, pk := range p {
+					if !(pk >= 0 && pk <= 1) {
+						t.Errorf("Softmax(z)[%d] = %v, want in [0, 1] (K=%d, σ=%v)", k, pk, K, sigma)
+					}
+					s += pk
+				}
+				if math.Abs(s-1) > sumTol(K) {
+					t.Errorf("Σ Softmax(z) = 1%+.3g, want 1 ± %.3g (K=%d, σ=%v)", s-1, sumTol(K), K, sigma)
+				}
+				// The largest logit gets the largest probability, and the order
+				// of the logits is kept: exp and the division are monotone.
+				_, kmax := maxIndex(z)
+				for k := range z {
+					if p[k] > p[kmax] {
+						t.Errorf("Softmax(z)[%d] = %v > Softmax(z)[argmax %d] = %v", k, p[k], kmax, p[kmax])
+					}
+					if z[k] < z[kmax] && lp[k] > lp[kmax] {
+						t.Errorf("LogSoftmax(z)[%d] = %v > LogSoftmax(z)[argmax %d] = %v", k, lp[k], kmax, lp[kmax])
+					}
+				}
+				// max z ≤ LogSumExp(z) ≤ max z + log K.
+				if m := z[kmax]; !(lse >= m && lse <= m+math.Log(float64(K))*(1+4*u)+4*u*math.Abs(m)) {
+					t.Errorf("LogSumExp(z) = %v, want in [max z, max z + log %d] = [%v, %v]", lse, K, m, m+math.Log(float64(K)))
+				}
+				// exp(LogSoftmax) is Softmax wherever p_k is a normal number.
+				// Both sum the K exponentials, in different orders (up to
+				// (K−1)u each); LogSoftmax's error of a few ulps of
+				// max(|log p_k|, 1) becomes that relative error in exp.
+				for k := range p {
+					if p[k] < 0x1p-1000 {
+						continue
+					}
+					tol := (2*float64(K) + 8 + 4*math.Abs(lp[k])) * u
+					if got := math.Exp(lp[k]); !closeRel(got, p[k], tol) {
+						t.Errorf("exp(LogSoftmax(z)[%d]) = %v, Softmax(z)[%d] = %v (K=%d, σ=%v)", k, got, k, p[k], K, sigma)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSoftmaxShift checks Softmax(z + c) = Softmax(z) bit for bit: with
+// dyadic logits and shifts, every z_k + c is exact, so z_k − m is the same
+// number with or without c.
+func TestSoftmaxShift(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, K := range []int{2, 5, 50} {
+		for _, c := range []float64{1, -1, 1024, -4096, 0x1p20} {
+			z := make([]float64, K)
+			for k := range z {
+				z[k] = math.Round(rng.NormFloat64()*0x1p22) * 0x1p-20 // multiples of 2⁻²⁰, |z| < 2⁹
+			}
+			zc := make([]float64, K)
+			for k := range z {
+				zc[k] = z[k] + c
+			}
+			if got, want := Softmax(nil, zc), Softmax(nil, z); !allAlike(got, want) {
+				t.Errorf("Softmax(z%+g) = %v, Softmax(z) = %v", c, got, want)
+			}
+			if got, want := LogSoftmax(nil, zc), LogSoftmax(nil, z); !allAlike(got, want) {
+				t.Errorf("LogSoftmax(z%+g) = %v, LogSoftmax(z) = %v", c, got, want)
+			}
+			if got, want := LogSumExp(zc), LogSumExp(z)+c; !closeRel(got, want, 2*u) {
+				t.Errorf("LogSumExp(z%+g) = %v, LogSumExp(z)%+g = %v", c, got, c, want)
+			}
+		}
+	}
+}
+
+// TestSoftmaxAlias checks that writing the result over the input gives the
+// same result as a separate destination filled with garbage first.
+func TestSoftmaxAlias(t *testing.T) {
+	kernels := []struct {
+		name string
+		f    func(dst, z []float64) []float64
+	}{{"Softmax", Softmax}, {"LogSoftmax", LogSoftmax}}
+	rng := rand.New(rand.NewPCG(4, 4))
+	cases := [][]float64{randLogits(rng, 7, 3), {1000, 0, 0}, {inf, 1, inf}, {0, math.Inf(-1)}, {nan, 1}}
+	for _, kern := range kernels {
+		for _, z := range cases {
+			sep := make([]float64, len(z))
+			for k := range sep {
+				sep[k] = rng.NormFloat64() * 1e6
+			}
+			want := kern.f(sep, z)
+			in := append([]float64(nil), z...)
+			got := kern.f(in, in)
+			if !allAlike(got, want) {
+				t.Errorf("%s(z, z) = %v, %s(dst, z) = %v for z = %v", kern.name, got, kern.name, want, z)
+			}
+			if &got[0] != &in[0] {
+				t.Errorf("%s(z, z) did not return z", kern.name)
+			}
+		}
+	}
+}
+
+func TestSoftmaxAllocs(t *testing.T) {
+	z := randLogits(rand.New(rand.NewPCG(5, 5)), 10, 2)
+	dst := make([]float64, len(z))
+	m := New(10, 4)
+	x := []float64{1, 2, 3, 4}
+	for _, tt := range []struct {
+		name string
+		f    func()
+	}{
+		{"Softmax", func() { Softmax(dst, z) }},
+		{"LogSoftmax", func() { LogSoftmax(dst, z) }},
+		{"LogSumExp", func() { LogSumExp(z) }},
+		{"Logits", func() { m.Logits(dst, x) }},
+		{"Probabilities", func() { m.Probabilities(dst, x) }},
+		{"Predict", func() { m.Predict(x) }},
+	} {
+		if n := testing.AllocsPerRun(100, tt.f); n != 0 {
+			t.Errorf("%s with a destination: %v allocations, want 0", tt.name, n)
+		}
+	}
+}
+
+// wantPanic checks that f panics with a message that starts with "softmax:"
+// and contains each of the fragments.
+func wantPanic(t *testing.T, call string, f func(), fragments ...string) {
+	t.Helper()
+	defer func() {
+		t.Helper()
+		r := recover()
+		msg, ok := r.(string)
+		if !ok {
+			t.Errorf("%s: panic(%v), want a softmax: message", call, r)
+			return
+		}
+		if !strings.HasPrefix(msg, "softmax: ") {
+			t.Errorf("%s: panic %q, want the prefix \"softmax: \"", call, msg)
+		}
+		for _, frag := range fragments {
+			if !strings.Contains(msg, frag) {
+				t.Errorf("%s: panic %q, want it to mention %q", call, msg, frag)
+			}
+		}
+	}()
+	f()
+}
+
+func TestPanics(t *testing.T) {
+	m := New(3, 2)
+	wantPanic(t, "Softmax(dst[2], z[3])", func() { Softmax(make([]float64, 2), []float64{1, 2, 3}) }, "len(dst) = 2", "want 3")
+	wantPanic(t, "LogSoftmax(dst[4], z[3])", func() { LogSoftmax(make([]float64, 4), []float64{1, 2, 3}) }, "len(dst) = 4", "want 3")
+	wantPanic(t, "Softmax([]{}, z[1])", func() { Softmax([]float64{}, []float64{1}) }, "len(dst) = 0", "want 1")
+	wantPanic(t, "New(1, 2)", func() { New(1, 2) }, "1 classes")
+	wantPanic(t, "New(2, 0)", func() { New(2, 0) }, "0 features")
+	wantPanic(t, "Logits(nil, x[3])", func() { m.Logits(nil, []float64{1, 2, 3}) }, "len(x) = 3", "want 2")
+	wantPanic(t, "Logits(dst[2], x[2])", func() { m.Logits(make([]float64, 2), []float64{1, 2}) }, "len(dst) = 2", "want 3")
+	wantPanic(t, "Probabilities(nil, x[1])", func() { m.Probabilities(nil, []float64{1}) }, "len(x) = 1", "want 2")
+	wantPanic(t, "Probabilities(dst[4], x[2])", func() { m.Probabilities(make([]float64, 4), []float64{1, 2}) }, "len(dst) = 4", "want 3")
+	wantPanic(t, "Predict(x[0])", func() { m.Predict(nil) }, "len(x) = 0", "want 2")
+}
+
+func TestNew(t *testing.T) {
+	for _, tt := range []struct{ K, D int }{{2, 1}, {3, 4}, {10, 784}} {
+		m := New(tt.K, tt.D)
+		if m.Classes() != tt.K || m.Features() != tt.D || len(m.B) != tt.K {
+			t.Errorf("New(%d, %d): Classes() = %d, Features() = %d, len(B) = %d", tt.K, tt.D, m.Classes(), m.Features(), len(m.B))
+			continue
+		}
+		base := uintptr(unsafe.Pointer(&m.W[0][0]))
+		for k, wk := range m.W {
+			if len(wk) != tt.D || cap(wk) != tt.D {
+				t.Errorf("New(%d, %d).W[%d]: len %d, cap %d, want %d, %d", tt.K, tt.D, k, len(wk), cap(wk), tt.D, tt.D)
+			}
+			if p := uintptr(unsafe.Pointer(&wk[0])); p != base+uintptr(k*tt.D)*8 {
+				t.Errorf("New(%d, %d).W[%d] starts %d bytes after W[0], want %d (one contiguous array)", tt.K, tt.D, k, p-base, k*tt.D*8)
+			}
+			for d, w := range wk {
+				if w != 0 {
+					t.Errorf("New(%d, %d).W[%d][%d] = %v, want 0", tt.K, tt.D, k, d, w)
+				}
+			}
+		}
+		for k, b := range m.B {
+			if b != 0 {
+				t.Errorf("New(%d, %d).B[%d] = %v, want 0", tt.K, tt.D, k, b)
+			}
+		}
+	}
+	var zero Model
+	if zero.Classes() != 0 || zero.Features() != 0 {
+		t.Errorf("Model{}: Classes() = %d, Features() = %d, want 0, 0", zero.Classes(), zero.Features())
+	}
+}
+
+// smallModel is a 3-class, 2-feature model with integer parameters, so its
+// logits are exact: z = W·x + b.
+func smallModel() *Model {
+	m := New(3, 2)
+	copy(m.W[0], []float64{1, -2})
+	copy(m.W[1], []float64{0, 3})
+	copy(m.W[2], []float64{-1, 1})
+	copy(m.B, []float64{0.5, -1, 2})
+	return m
+}
+
+func TestModel(t *testing.T) {
+	m := smallModel()
+	for _, tt := range []struct {
+		x       []float64
+		z       []float64 // computed by hand
+		predict int
+	}{
+		{[]float64{0, 0}, []float64{0.5, -1, 2}, 2},
+		{[]float64{1, 0}, []float64{1.5, -1, 1}, 0},
+		{[]float64{0, 1}, []float64{-1.5, 2, 3}, 2},
+		{[]float64{2, 1}, []float64{0.5, 2, 1}, 1},
+		{[]float64{-1.5, 0}, []float64{-1, -1, 3.5}, 2},
+		// z_1 = z_2 = 2: the tie goes to the smaller index.
+		{[]float64{1, 1}, []float64{-0.5, 2, 2}, 1},
+		// 0·Inf = NaN in z_1; NaN logits are never predicted.
+		{[]float64{nan, 0}, []float64{nan, nan, nan}, -1},
+		{[]float64{inf, 0}, []float64{inf, nan, math.Inf(-1)}, 0},
+	} {
+		if got := m.Logits(nil, tt.x); !allAlike(got, tt.z) {
+			t.Errorf("Logits(%v) = %v, want %v", tt.x, got, tt.z)
+		}
+		if got, want := m.Probabilities(nil, tt.x), Softmax(nil, tt.z); !allClose(got, want, kernelTol) && !allAlike(got, want) {
+			t.Errorf("Probabilities(%v) = %v, want Softmax(%v) = %v", tt.x, got, tt.z, want)
+		}
+		if got := m.Predict(tt.x); got != tt.predict {
+			t.Errorf("Predict(%v) = %d, want %d", tt.x, got, tt.predict)
+		}
+	}
+}
+
+func BenchmarkSoftmax(b *testing.B) {
+	for _, K := range []int{3, 10, 100, 1000} {
+		b.Run(fmt.Sprintf("K=%d", K), func(b *testing.B) {
+			z := randLogits(rand.New(rand.NewPCG(1, 1)), K, 3)
+			dst := make([]float64, K)
+			b.ReportAllocs()
+			b.SetBytes(int64(8 * K))
+			for i := 0; i < b.N; i++ {
+				Softmax(dst, z)
+			}
+			sink = dst[0]
+		})
+	}
+}
+
+func BenchmarkLogSumExp(b *testing.B) {
+	for _, K := range []int{3, 10, 100, 1000} {
+		b.Run(fmt.Sprintf("K=%d", K), func(b *testing.B) {
+			z := randLogits(rand.New(rand.NewPCG(1, 1)), K, 3)
+			b.ReportAllocs()
+			b.SetBytes(int64(8 * K))
+			var s float64
+			for i := 0; i < b.N; i++ {
+				s += LogSumExp(z)
+			}
+			sink = s
+		})
+	}
+}
+
+// sink keeps benchmark results alive.
+var sink float64
