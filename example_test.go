@@ -149,3 +149,46 @@ func ExampleModel_GradientTarget() {
 	// t = [1 0 0]: ∂C/∂b = p − t = [-0.2481 0.0717 0.1764]
 	//              ∂C/∂W[0] = (p_0 − 1)·x = [-0.3721 0.1240]
 }
+
+// Train a model on six points in the plane, two per class, and watch the
+// mean cross-entropy fall through the Progress hook. With zero weights every
+// class has probability 1/3, so the first example costs ln 3 ≈ 1.0986; each
+// epoch's figure is the mean over its steps, taken as the weights move, so
+// epoch 1 already reports less.
+func ExampleModel_Train() {
+	X := [][]float64{
+		{0, 1}, {0.5, 1.5}, // class 0, above
+		{-1, -1}, {-1.5, -0.5}, // class 1, lower left
+		{1, -1}, {1.5, -0.5}, // class 2, lower right
+	}
+	y := []int{0, 0, 1, 1, 2, 2}
+
+	m := softmax.New(3, 2)
+	err := m.Train(X, y, softmax.Config{
+		LearningRate: 0.1,
+		Epochs:       50,
+		Seed:         1, // the order of the examples in each epoch
+		Progress: func(epoch int, loss float64) error {
+			if epoch == 1 || epoch%10 == 0 {
+				fmt.Printf("epoch %2d: mean cross-entropy %.4f\n", epoch, loss)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	acc, _ := m.Accuracy(X, y)
+	fmt.Printf("training accuracy %.2f\n", acc)
+	fmt.Printf("P(class | x = [0 2]) = %.4f\n", m.Probabilities(nil, []float64{0, 2}))
+	// Output:
+	// epoch  1: mean cross-entropy 1.0129
+	// epoch 10: mean cross-entropy 0.1639
+	// epoch 20: mean cross-entropy 0.0790
+	// epoch 30: mean cross-entropy 0.0518
+	// epoch 40: mean cross-entropy 0.0385
+	// epoch 50: mean cross-entropy 0.0306
+	// training accuracy 1.00
+	// P(class | x = [0 2]) = [0.9977 0.0014 0.0010]
+}

@@ -80,7 +80,11 @@
 package softmax
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 )
 
@@ -414,4 +418,53 @@ func (m *Model) mustFeatures(x []float64) {
 	if D := m.Features(); len(x) != D {
 		panic(fmt.Sprintf("softmax: input length mismatch: len(x) = %d, want %d features", len(x), D))
 	}
+}
+
+// UnmarshalJSON sets m to the model encoded in data, the default JSON
+// encoding of its exported fields:
+//
+//	{"W":[[w_11,…,w_1D],…,[w_K1,…,w_KD]],"B":[b_1,…,b_K]}
+//
+// Every float64 survives json.Marshal and UnmarshalJSON bit for bit. The
+// document must hold K ≥ 2 rows of the same length D ≥ 1 and K biases, and
+// no other field; the weights are copied into one contiguous array, as
+// [New] lays them out. On any error m is left as it was. The error wraps
+// ErrShape if the document is well-formed JSON for the fields but the
+// wrong shape; a malformed document, an unknown field or a number out of
+// the float64 range gives the decoder's error.
+func (m *Model) UnmarshalJSON(data []byte) error {
+	var v struct {
+		W [][]float64
+		B []float64
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		return fmt.Errorf("softmax: decoding model: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("softmax: decoding model: data after the model")
+	}
+	K := len(v.W)
+	if K < 2 {
+		return fmt.Errorf("%w: decoded model has %d classes, want at least 2", ErrShape, K)
+	}
+	D := len(v.W[0])
+	if D < 1 {
+		return fmt.Errorf("%w: decoded model has %d features, want at least 1", ErrShape, D)
+	}
+	for k, wk := range v.W {
+		if len(wk) != D {
+			return fmt.Errorf("%w: decoded model has %d weights in row %d, want %d as in row 0", ErrShape, len(wk), k, D)
+		}
+	}
+	if len(v.B) != K {
+		return fmt.Errorf("%w: decoded model has %d biases, want %d", ErrShape, len(v.B), K)
+	}
+	w := make([]float64, 0, K*D)
+	for _, wk := range v.W {
+		w = append(w, wk...)
+	}
+	m.W, m.B = rows(w, K, D), v.B
+	return nil
 }

@@ -405,14 +405,8 @@ func TestNew(t *testing.T) {
 			t.Errorf("New(%d, %d): Classes() = %d, Features() = %d, len(B) = %d", tt.K, tt.D, m.Classes(), m.Features(), len(m.B))
 			continue
 		}
-		base := uintptr(unsafe.Pointer(&m.W[0][0]))
+		checkLayout(t, fmt.Sprintf("New(%d, %d)", tt.K, tt.D), m)
 		for k, wk := range m.W {
-			if len(wk) != tt.D || cap(wk) != tt.D {
-				t.Errorf("New(%d, %d).W[%d]: len %d, cap %d, want %d, %d", tt.K, tt.D, k, len(wk), cap(wk), tt.D, tt.D)
-			}
-			if p := uintptr(unsafe.Pointer(&wk[0])); p != base+uintptr(k*tt.D)*8 {
-				t.Errorf("New(%d, %d).W[%d] starts %d bytes after W[0], want %d (one contiguous array)", tt.K, tt.D, k, p-base, k*tt.D*8)
-			}
 			for d, w := range wk {
 				if w != 0 {
 					t.Errorf("New(%d, %d).W[%d][%d] = %v, want 0", tt.K, tt.D, k, d, w)
@@ -428,6 +422,22 @@ func TestNew(t *testing.T) {
 	var zero Model
 	if zero.Classes() != 0 || zero.Features() != 0 {
 		t.Errorf("Model{}: Classes() = %d, Features() = %d, want 0, 0", zero.Classes(), zero.Features())
+	}
+}
+
+// checkLayout checks that the rows of m.W lie one after the other in one
+// backing array, each with its capacity capped at D.
+func checkLayout(t *testing.T, name string, m *Model) {
+	t.Helper()
+	D := m.Features()
+	base := uintptr(unsafe.Pointer(&m.W[0][0]))
+	for k, wk := range m.W {
+		if len(wk) != D || cap(wk) != D {
+			t.Errorf("%s: W[%d] has len %d, cap %d, want %d, %d", name, k, len(wk), cap(wk), D, D)
+		}
+		if p := uintptr(unsafe.Pointer(&wk[0])); p != base+uintptr(k*D)*8 {
+			t.Errorf("%s: W[%d] starts %d bytes after W[0], want %d (one contiguous array)", name, k, p-base, k*D*8)
+		}
 	}
 }
 

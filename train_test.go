@@ -1,0 +1,482 @@
+// Copyright 2026 The softmax authors. Use of this source code is governed
+// by the MIT licence in the LICENSE file.
+
+package softmax
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// randData returns N examples of D normal features whose labels come from a
+// random linear model plus noise, so that they are learnable but not
+// separable.
+func randData(rng *rand.Rand, N, D, K int) ([][]float64, []int) {
+	teacher := randModel(rng, K, D, 1)
+	X := make([][]float64, N)
+	y := make([]int, N)
+	for n := range X {
+		X[n] = randVec(rng, D)
+		z := teacher.Logits(nil, X[n])
+		for k := range z {
+			z[k] += rng.NormFloat64()
+		}
+		_, y[n] = maxIndex(z)
+	}
+	return X, y
+}
+
+func clone(m *Model) *Model {
+	c := New(m.Classes(), m.Features())
+	m.copyTo(c)
+	return c
+}
+
+// sameModel reports whether a and b hold bit-identical parameters.
+func sameModel(a, b *Model) bool {
+	if a.Classes() != b.Classes() || a.Features() != b.Features() {
+		return false
+	}
+	for k := range a.W {
+		for d := range a.W[k] {
+			if math.Float64bits(a.W[k][d]) != math.Float64bits(b.W[k][d]) {
+				return false
+			}
+		}
+		if math.Float64bits(a.B[k]) != math.Float64bits(b.B[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+// sqNorm returns ‖W‖², the sum of the squared weights.
+func sqNorm(m *Model) float64 {
+	var s float64
+	for _, wk := range m.W {
+		for _, w := range wk {
+			s += w * w
+		}
+	}
+	return s
+}
+
+func TestLossAtZero(t *testing.T) {
+	rng := rand.New(rand.NewPCG(20, 20))
+	for _, K := range []int{2, 3, 10, 100} {
+		X, y := randData(rng, 30, 5, K)
+		L, err := New(K, 5).Loss(X, y)
+		// Every logit is 0, so every p_k = 1/K and C = log K; the mean of
+		// the N = 30 losses rounds up to N times.
+		if want := math.Log(float64(K)); err != nil || !closeRel(L, want, 2*30*u) {
+			t.Errorf("New(%d, 5).Loss = %v, %v, want ln %d = %v", K, L, err, K, want)
+		}
+	}
+}
+
+func TestTrainSeparable(t *testing.T) {
+	// Three clusters on the corners of a triangle, one class each.
+	X := [][]float64{{0, 2}, {0.2, 2.1}, {-0.1, 1.8}, {-2, -1}, {-1.8, -1.2}, {-2.1, -0.9}, {2, -1}, {1.9, -0.8}, {2.2, -1.1}}
+	y := []int{0, 0, 0, 1, 1, 1, 2, 2, 2}
+	m := New(3, 2)
+	if err := m.Train(X, y, Config{LearningRate: 0.5, Epochs: 500, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	acc, err := m.Accuracy(X, y)
+	if err != nil || acc != 1 {
+		t.Errorf("Accuracy after training on a separable set = %v, %v, want 1", acc, err)
+	}
+	if L, _ := m.Loss(X, y); L > 0.01 {
+		t.Errorf("Loss after training on a separable set = %v, want < 0.01", L)
+	}
+}
+
+// TestTrainMonotone checks that full-batch descent with a small step never
+// raises J = L + (λ/2)·‖W‖² from one epoch to the next: for a step below
+// 1/L_max, L_max the largest curvature of J, each step decreases J.
+func TestTrainMonotone(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 21))
+	X, y := randData(rng, 60, 4, 3)
+	// The Hessian of the cross-entropy in z has norm ≤ 1/2, so
+	// L_max ≤ (1/2)·max_n ‖(x_n, 1)‖² + λ; 0.5/L_max is well below 1/L_max.
+	var r2 float64
+	for _, x := range X {
+		r2 = math.Max(r2, 1+dot(x, x))
+	}
+	for _, lambda := range []float64{0, 0.1} {
+		lr := 0.5 / (r2/2 + lambda)
+		m := New(3, 4)
+		prev := math.Log(3) // J at W = 0, b = 0
+		err := m.Train(X, y, Config{LearningRate: lr, Epochs: 200, BatchSize: len(X), L2: lambda, Progress: func(epoch int, _ float64) error {
+			L, err := m.Loss(X, y)
+			if err != nil {
+				return err
+			}
+			J := L + lambda/2*sqNorm(m)
+			// The slack is the rounding of J itself, a sum of N terms.
+			if J > prev*(1+4*float64(len(X))*u) {
+				t.Errorf("λ=%v, step %.3g: J rose from %.17g to %.17g in epoch %d", lambda, lr, prev, J, epoch)
+			}
+			prev = J
+			return nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if prev >= math.Log(3)*0.9 {
+			t.Errorf("λ=%v: J = %v after 200 epochs, want clearly below ln 3", lambda, prev)
+		}
+	}
+}
+
+func TestTrainReproducible(t *testing.T) {
+	rng := rand.New(rand.NewPCG(22, 22))
+	X, y := randData(rng, 40, 3, 4)
+	for _, batch := range []int{1, 3, 40} {
+		train := func(seed uint64) *Model {
+			m := New(4, 3)
+			if err := m.Train(X, y, Config{LearningRate: 0.1, Epochs: 3, BatchSize: batch, L2: 0.01, Seed: seed}); err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		a, b := train(0), train(0)
+		if !sameModel(a, b) {
+			t.Errorf("batch %d: two runs with seed 0 differ: %v and %v", batch, a.W, b.W)
+		}
+		if c := train(1); batch < len(X) && sameModel(a, c) {
+			t.Errorf("batch %d: seeds 0 and 1 give the same weights %v", batch, a.W)
+		}
+	}
+}
+
+func TestTrainProgress(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 23))
+	X, y := randData(rng, 20, 3, 3)
+
+	// The first epoch of full-batch descent takes its forward pass at the
+	// starting weights, so its loss is Loss before training.
+	m := New(3, 3)
+	L0, _ := m.Loss(X, y)
+	var epochs []int
+	var losses []float64
+	err := m.Train(X, y, Config{LearningRate: 0.1, Epochs: 5, BatchSize: len(X), Progress: func(epoch int, loss float64) error {
+		epochs = append(epochs, epoch)
+		losses = append(losses, loss)
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(epochs) != "[1 2 3 4 5]" {
+		t.Errorf("Progress saw epochs %v, want [1 2 3 4 5]", epochs)
+	}
+	if !closeRel(losses[0], L0, 4*float64(len(X))*u) {
+		t.Errorf("Progress loss of epoch 1 = %v, want the loss at the start %v", losses[0], L0)
+	}
+
+	// ErrStop ends training without an error, after the epoch that asked.
+	m = New(3, 3)
+	var kept *Model
+	calls := 0
+	err = m.Train(X, y, Config{Epochs: 10, Progress: func(epoch int, _ float64) error {
+		calls++
+		if epoch == 3 {
+			kept = clone(m)
+			return ErrStop
+		}
+		return nil
+	}})
+	if err != nil || calls != 3 || !sameModel(m, kept) {
+		t.Errorf("Progress returning ErrStop at epoch 3: Train = %v after %d calls, weights kept %v, want nil after 3, true", err, calls, sameModel(m, kept))
+	}
+
+	// Any other error ends training and comes back wrapped.
+	errMine := errors.New("mine")
+	m = New(3, 3)
+	err = m.Train(X, y, Config{Epochs: 10, Progress: func(epoch int, _ float64) error {
+		if epoch == 2 {
+			kept = clone(m)
+			return errMine
+		}
+		return nil
+	}})
+	if !errors.Is(err, errMine) || !strings.Contains(err.Error(), "epoch 2") || !sameModel(m, kept) {
+		t.Errorf("Progress returning an error at epoch 2: Train = %v, weights kept %v, want it wrapped, naming epoch 2", err, sameModel(m, kept))
+	}
+}
+
+func TestTrainErrors(t *testing.T) {
+	X := [][]float64{{1, 2}, {3, 4}, {5, 6}}
+	y := []int{0, 1, 2}
+	tests := []struct {
+		name  string
+		X     [][]float64
+		y     []int
+		c     Config
+		want  error
+		words []string // the facts the message must give
+	}{
+		{"no rows", [][]float64{}, []int{}, Config{}, ErrEmpty, nil},
+		{"nil data", nil, nil, Config{}, ErrEmpty, nil},
+		{"more labels", X, []int{0, 1, 2, 0}, Config{}, ErrShape, []string{"3 rows", "4 labels"}},
+		{"fewer labels", X, []int{0, 1}, Config{}, ErrShape, []string{"3 rows", "2 labels"}},
+		{"short row", [][]float64{{1, 2}, {3}, {5, 6}}, y, Config{}, ErrShape, []string{"row 1", "1 features", "want 2"}},
+		{"long row", [][]float64{{1, 2}, {3, 4}, {5, 6, 7}}, y, Config{}, ErrShape, []string{"row 2", "3 features"}},
+		{"negative label", X, []int{0, -1, 2}, Config{}, ErrLabel, []string{"row 1", "label -1", "[0, 3)"}},
+		{"label K", X, []int{0, 1, 3}, Config{}, ErrLabel, []string{"row 2", "label 3"}},
+		{"NaN feature", [][]float64{{1, 2}, {3, 4}, {5, nan}}, y, Config{}, ErrValue, []string{"row 2", "feature 1", "NaN"}},
+		{"+Inf feature", [][]float64{{inf, 2}, {3, 4}, {5, 6}}, y, Config{}, ErrValue, []string{"row 0", "feature 0", "+Inf"}},
+		{"-Inf feature", [][]float64{{1, 2}, {3, math.Inf(-1)}, {5, 6}}, y, Config{}, ErrValue, []string{"row 1", "feature 1", "-Inf"}},
+		{"negative learning rate", X, y, Config{LearningRate: -0.1}, ErrConfig, []string{"learning rate -0.1"}},
+		{"NaN learning rate", X, y, Config{LearningRate: nan}, ErrConfig, []string{"learning rate NaN"}},
+		{"infinite learning rate", X, y, Config{LearningRate: inf}, ErrConfig, []string{"learning rate +Inf"}},
+		{"negative epochs", X, y, Config{Epochs: -1}, ErrConfig, []string{"-1 epochs"}},
+		{"negative batch size", X, y, Config{BatchSize: -2}, ErrConfig, []string{"batch size -2"}},
+		{"negative L2", X, y, Config{L2: -1e-3}, ErrConfig, []string{"L2 -0.001"}},
+		{"NaN L2", X, y, Config{L2: nan}, ErrConfig, []string{"L2 NaN"}},
+		{"infinite L2", X, y, Config{L2: inf}, ErrConfig, []string{"L2 +Inf"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := randModel(rand.New(rand.NewPCG(24, 24)), 3, 2, 1)
+			before := clone(m)
+			check := func(call string, err error, dataOnly bool) {
+				t.Helper()
+				if dataOnly && errors.Is(tt.want, ErrConfig) {
+					if err != nil {
+						t.Errorf("%s = %v, want nil (the data are fine)", call, err)
+					}
+					return
+				}
+				if !errors.Is(err, tt.want) {
+					t.Errorf("%s = %v, want an error wrapping %v", call, err, tt.want)
+					return
+				}
+				for _, w := range append([]string{"softmax: "}, tt.words...) {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("%s = %q, want it to mention %q", call, err, w)
+					}
+				}
+			}
+			check("Train", m.Train(tt.X, tt.y, tt.c), false)
+			if !sameModel(m, before) {
+				t.Errorf("Train with %s changed the model", tt.name)
+			}
+			_, err := m.Loss(tt.X, tt.y)
+			check("Loss", err, true)
+			_, err = m.Accuracy(tt.X, tt.y)
+			check("Accuracy", err, true)
+		})
+	}
+}
+
+func TestTrainPanics(t *testing.T) {
+	X, y := [][]float64{{1}}, []int{0}
+	var zero Model
+	wantPanic(t, "Model{}.Train", func() { zero.Train(X, y, Config{}) }, "0 rows")
+	wantPanic(t, "Model{}.Loss", func() { zero.Loss(X, y) }, "not K×D")
+	wantPanic(t, "Model{}.Accuracy", func() { zero.Accuracy(X, y) }, "not K×D")
+	ragged := New(2, 1)
+	ragged.W[1] = []float64{1, 2}
+	wantPanic(t, "ragged.Train", func() { ragged.Train(X, y, Config{}) }, "not K×D")
+	short := New(2, 1)
+	short.B = short.B[:1]
+	wantPanic(t, "short B .Train", func() { short.Train(X, y, Config{}) }, "1 biases")
+}
+
+// TestTrainDiverged drives training into overflow and checks that the
+// model comes back bit for bit as it was before the failing epoch. The
+// cross-entropy gradient is bounded by |x|, so plain steps only overflow
+// when W·x does; with weight decay, ηλ > 2 makes every step multiply W by
+// |1 − ηλ| > 1, and the weights overflow after a number of epochs.
+func TestTrainDiverged(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 25))
+	X, y := randData(rng, 30, 4, 3)
+	Xhuge := make([][]float64, len(X))
+	for n, x := range X {
+		Xhuge[n] = make([]float64, len(x))
+		for d := range x {
+			Xhuge[n][d] = x[d] * 1e160 // finite, but W·x overflows after one step
+		}
+	}
+	for _, tt := range []struct {
+		X          [][]float64
+		lr, lambda float64
+	}{
+		{Xhuge, 0.01, 0},
+		{Xhuge, 1, 0},
+		{X, math.MaxFloat64, 0},
+		{X, 3, 1},   // |1 − ηλ| = 2
+		{X, 10, 1},  // 9
+		{X, 1e3, 1}, // 999
+		{X, 1e100, 1},
+	} {
+		for _, batch := range []int{1, 7, 30} {
+			m := New(3, 4)
+			last := clone(m) // the weights after the last epoch that finished
+			epochs := 0
+			err := m.Train(tt.X, y, Config{LearningRate: tt.lr, L2: tt.lambda, Epochs: 5000, BatchSize: batch, Progress: func(int, float64) error {
+				last = clone(m)
+				epochs++
+				return nil
+			}})
+			name := fmt.Sprintf("lr %g, λ %g, batch %d", tt.lr, tt.lambda, batch)
+			if !errors.Is(err, ErrDiverged) {
+				t.Errorf("%s: Train = %v, want ErrDiverged", name, err)
+				continue
+			}
+			if want := fmt.Sprintf("epoch %d at learning rate %g", epochs+1, tt.lr); !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: Train = %q, want it to say %q", name, err, want)
+			}
+			if !sameModel(m, last) {
+				t.Errorf("%s: after divergence in epoch %d the model is %v, want %v from before it", name, epochs+1, m.W, last.W)
+			}
+			if !m.finite() {
+				t.Errorf("%s: the model holds a non-finite weight after divergence", name)
+			}
+		}
+	}
+}
+
+// TestBatchGradient checks the gradient that a training step descends: it
+// is the mean of the per-example gradients plus λ·W, and it matches
+// central differences of J_S = (1/|S|)·Σ C_n + (λ/2)·‖W‖², with the
+// penalty off and on, at random weights and after some training.
+func TestBatchGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(26, 26))
+	const K, D = 4, 5
+	X, y := randData(rng, 12, D, K)
+	S := []int{3, 0, 7, 11, 5}
+	for _, lambda := range []float64{0, 0.3} {
+		for _, trained := range []bool{false, true} {
+			m := randModel(rng, K, D, 0.5)
+			if trained {
+				if err := m.Train(X, y, Config{LearningRate: 0.2, Epochs: 4, BatchSize: 3, L2: lambda, Seed: 2}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s := newScratch(K, D)
+			C := m.batchGradient(s, X, y, S, lambda)
+			J := func() float64 {
+				var sum float64
+				for _, n := range S {
+					sum += CrossEntropy(m.Logits(nil, X[n]), y[n])
+				}
+				return sum/float64(len(S)) + lambda/2*sqNorm(m)
+			}
+			if want := J() - lambda/2*sqNorm(m); !closeRel(C, want, 8*u) {
+				t.Errorf("batchGradient returned %v, want the mean cross-entropy %v", C, want)
+			}
+			checkGradient(t, fmt.Sprintf("batch gradient λ=%v trained=%v", lambda, trained), m, s.G, J)
+
+			// The same gradient from Gradient, example by example.
+			g := New(K, D)
+			for k := range m.W {
+				for d := range m.W[k] {
+					var sum float64
+					for _, n := range S {
+						m.Gradient(g, X[n], y[n])
+						sum += g.W[k][d]
+					}
+					if want := sum/float64(len(S)) + lambda*m.W[k][d]; !closeRel(s.G.W[k][d], want, 8*u) && math.Abs(s.G.W[k][d]-want) > 8*u {
+						t.Errorf("batch ∂J/∂W[%d][%d] = %v, mean of Gradient + λW = %v", k, d, s.G.W[k][d], want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestTrainAllocs checks that Train allocates its scratch once per call:
+// the count does not grow with the number of examples, epochs or steps.
+func TestTrainAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 27))
+	Xbig, ybig := randData(rng, 2000, 6, 3)
+	count := func(N, epochs, batch int) float64 {
+		X, y := Xbig[:N], ybig[:N]
+		m := New(3, 6)
+		return testing.AllocsPerRun(5, func() {
+			if err := m.Train(X, y, Config{LearningRate: 0.01, Epochs: epochs, BatchSize: batch}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	base := count(10, 1, 1)
+	for _, c := range []struct{ N, epochs, batch int }{{2000, 1, 1}, {10, 20, 1}, {2000, 3, 1}, {2000, 2, 16}, {2000, 2, 2000}} {
+		if n := count(c.N, c.epochs, c.batch); n != base {
+			t.Errorf("Train with N=%d, %d epochs, batch %d: %v allocations, want %v as for N=10, 1 epoch", c.N, c.epochs, c.batch, n, base)
+		}
+	}
+}
+
+func TestJSON(t *testing.T) {
+	// D = 5: 40-byte rows, which the allocator would not place back to
+	// back, so the layout check below sees whether the decoder joined them.
+	m := randModel(rand.New(rand.NewPCG(28, 28)), 3, 5, 1)
+	// Values that a careless encoding would not bring back exactly.
+	m.W[0][0] = math.Copysign(0, -1)
+	m.W[0][1] = 5e-324 // the smallest subnormal
+	m.W[1][2] = math.MaxFloat64
+	m.W[2][3] = 0.1 + 0.2
+	m.B[1] = -1.0 / 3
+	data, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(data), `{"W":[[`) || !strings.Contains(string(data), `]],"B":[`) {
+		t.Errorf("json.Marshal(model) = %s, want {\"W\":[[…]],\"B\":[…]}", data)
+	}
+	var back Model
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatalf("json.Unmarshal(%s) = %v", data, err)
+	}
+	if !sameModel(&back, m) {
+		t.Errorf("JSON round trip changed the model: %v %v, want %v %v", back.W, back.B, m.W, m.B)
+	}
+	checkLayout(t, "decoded model", &back)
+}
+
+func TestJSONRejects(t *testing.T) {
+	for _, tt := range []struct {
+		doc  string
+		want error // nil: the decoder's own error
+	}{
+		{`null`, ErrShape},
+		{`{}`, ErrShape},
+		{`{"W":[[1,2]],"B":[0]}`, ErrShape},
+		{`{"W":[[],[]],"B":[0,0]}`, ErrShape},
+		{`{"W":[[1,2],[3]],"B":[0,0]}`, ErrShape},
+		{`{"W":[[1,2],[3,4,5]],"B":[0,0]}`, ErrShape},
+		{`{"W":[[1,2],[3,4]],"B":[0]}`, ErrShape},
+		{`{"W":[[1,2],[3,4]]}`, ErrShape},
+		{`{"W":[[1,2],[3,4]],"B":[0,0,0]}`, ErrShape},
+		{`{"W":[[1,2],[3,4]],"B":[0,0],"L2":1}`, nil},
+		{`{"W":[[1,2],[3,1e400]],"B":[0,0]}`, nil},
+		{`{"W":[[1,2],[3,"4"]],"B":[0,0]}`, nil},
+		{`{"W":[[1,2],[3,4]],"B":[0,0]}x`, nil},
+		{`{"W":[[1,2],[3,4]],"B":[0,0]} {}`, nil},
+		{`[]`, nil},
+		{`{"W":[[1,2],[3,NaN]],"B":[0,0]}`, nil},
+	} {
+		m := New(2, 3)
+		m.W[0][0], m.B[1] = 7, -7
+		before := clone(m)
+		err := m.UnmarshalJSON([]byte(tt.doc))
+		if err == nil {
+			t.Errorf("UnmarshalJSON(%s) = nil, want an error", tt.doc)
+		} else if tt.want != nil && !errors.Is(err, tt.want) {
+			t.Errorf("UnmarshalJSON(%s) = %v, want an error wrapping %v", tt.doc, err, tt.want)
+		} else if !strings.HasPrefix(err.Error(), "softmax: ") {
+			t.Errorf("UnmarshalJSON(%s) = %q, want the prefix softmax:", tt.doc, err)
+		}
+		if !sameModel(m, before) || len(m.W) != 2 {
+			t.Errorf("UnmarshalJSON(%s) changed the model to %v %v", tt.doc, m.W, m.B)
+		}
+	}
+}
