@@ -357,10 +357,61 @@ func (m *Model) Features() int {
 func (m *Model) Logits(dst, x []float64) []float64 {
 	m.mustFeatures(x)
 	z := use(dst, m.Classes(), "Logits")
-	for k, wk := range m.W {
-		z[k] = dot(wk, x) + m.B[k]
-	}
+	m.logits(z, x)
 	return z
+}
+
+// logits writes z = W·x + b into z, of length K, for x of length D.
+func (m *Model) logits(z, x []float64) {
+	m.dots(z, x, 0)
+	for k := range z {
+		z[k] += m.B[k]
+	}
+}
+
+// dots writes into z, of length K, the sums Σ_d W[k][d0+d]·x_d over the
+// columns d0 ≤ d0+d < d0+len(x) of W: all of W·x when d0 = 0 and
+// len(x) = D, a part of it otherwise.
+//
+// It is the plain loop
+//
+//	for k, wk := range m.W {
+//		z[k] = dot(wk[d0:], x)
+//	}
+//
+// arranged to take several rows per pass over x (dot4, dot3, dot2): each
+// x_d is loaded once for several rows, and each row still sums its
+// products in the order of dot, so the result is bit for bit the same
+// (TestKernels).
+func (m *Model) dots(z, x []float64, d0 int) {
+	W, d1 := m.W, d0+len(x)
+	z = z[:len(W)]
+	for k := 0; k < len(W); k += rowsPerPass(len(W) - k) {
+		switch rowsPerPass(len(W) - k) {
+		case 4:
+			z[k], z[k+1], z[k+2], z[k+3] = dot4(W[k][d0:d1], W[k+1][d0:d1], W[k+2][d0:d1], W[k+3][d0:d1], x)
+		case 3:
+			z[k], z[k+1], z[k+2] = dot3(W[k][d0:d1], W[k+1][d0:d1], W[k+2][d0:d1], x)
+		case 2:
+			z[k], z[k+1] = dot2(W[k][d0:d1], W[k+1][d0:d1], x)
+		default:
+			z[k] = dot(W[k][d0:d1], x)
+		}
+	}
+}
+
+// rowsPerPass returns how many of the r rows left the kernels take in the
+// next pass over x: four, but three when five or six are left, since a
+// pass over one or two rows keeps the processor's floating-point units
+// less busy than a pass over three or four (K = 10 goes 4+3+3).
+func rowsPerPass(r int) int {
+	switch {
+	case r >= 4 && r != 5 && r != 6:
+		return 4
+	case r >= 3:
+		return 3
+	}
+	return r
 }
 
 // Probabilities writes the K class probabilities of the input x into dst
@@ -390,9 +441,42 @@ func (m *Model) Probabilities(dst, x []float64) []float64 {
 // Predict does not allocate. It panics if len(x) != D.
 func (m *Model) Predict(x []float64) int {
 	m.mustFeatures(x)
+	var buf [predictBuf]float64
+	if m.Classes() > predictBuf {
+		return m.predictBlocks(x)
+	}
+	z := buf[:m.Classes()]
+	m.logits(z, x)
+	return argmax(z)
+}
+
+// predictBuf is the number of classes up to which Predict keeps the logits
+// in an array on the stack.
+const predictBuf = 64
+
+// predictBlocks is Predict for more than predictBuf classes: it computes
+// the logits predictBuf at a time and keeps the running argmax.
+func (m *Model) predictBlocks(x []float64) int {
+	var buf [predictBuf]float64
+	part := Model{W: m.W, B: m.B}
 	best, kbest := math.Inf(-1), -1
-	for k, wk := range m.W {
-		zk := dot(wk, x) + m.B[k]
+	for k0 := 0; k0 < m.Classes(); k0 += predictBuf {
+		k1 := min(k0+predictBuf, m.Classes())
+		part.W, part.B = m.W[k0:k1], m.B[k0:k1]
+		z := buf[:k1-k0]
+		part.logits(z, x)
+		if j := argmax(z); j >= 0 && (kbest < 0 || z[j] > best) {
+			best, kbest = z[j], k0+j
+		}
+	}
+	return kbest
+}
+
+// argmax returns the smallest k with z_k = max z, skipping NaNs, or −1 if
+// every z_k is NaN.
+func argmax(z []float64) int {
+	best, kbest := math.Inf(-1), -1
+	for k, zk := range z {
 		if math.IsNaN(zk) {
 			continue
 		}
@@ -403,7 +487,7 @@ func (m *Model) Predict(x []float64) int {
 	return kbest
 }
 
-// dot returns Σ_d w_d·x_d, summed in order. It needs len(w) == len(x).
+// dot returns Σ_d w_d·x_d, summed in order. It needs len(w) ≥ len(x).
 func dot(w, x []float64) float64 {
 	w = w[:len(x)]
 	var s float64
@@ -411,6 +495,42 @@ func dot(w, x []float64) float64 {
 		s += w[d] * xd
 	}
 	return s
+}
+
+// dot2 returns dot(w0, x) and dot(w1, x) from one pass over x.
+func dot2(w0, w1, x []float64) (s0, s1 float64) {
+	w0, w1 = w0[:len(x)], w1[:len(x)]
+	for d, xd := range x {
+		s0 += w0[d] * xd
+		s1 += w1[d] * xd
+	}
+	return s0, s1
+}
+
+// dot3 returns dot(w0, x), dot(w1, x) and dot(w2, x) from one pass over x.
+func dot3(w0, w1, w2, x []float64) (s0, s1, s2 float64) {
+	w0, w1, w2 = w0[:len(x)], w1[:len(x)], w2[:len(x)]
+	for d, xd := range x {
+		s0 += w0[d] * xd
+		s1 += w1[d] * xd
+		s2 += w2[d] * xd
+	}
+	return s0, s1, s2
+}
+
+// dot4 returns dot(w_i, x) for four rows from one pass over x: each x_d is
+// loaded once for four products, and the four sums run side by side, which
+// keeps the processor's floating-point units busy where one sum would wait
+// on each addition in turn.
+func dot4(w0, w1, w2, w3, x []float64) (s0, s1, s2, s3 float64) {
+	w0, w1, w2, w3 = w0[:len(x)], w1[:len(x)], w2[:len(x)], w3[:len(x)]
+	for d, xd := range x {
+		s0 += w0[d] * xd
+		s1 += w1[d] * xd
+		s2 += w2[d] * xd
+		s3 += w3[d] * xd
+	}
+	return s0, s1, s2, s3
 }
 
 // mustFeatures panics unless len(x) is the model's number of features.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -32,7 +33,7 @@ func randData(rng *rand.Rand, N, D, K int) ([][]float64, []int) {
 }
 
 func clone(m *Model) *Model {
-	c := New(m.Classes(), m.Features())
+	c := &Model{W: rows(make([]float64, m.Classes()*m.Features()), m.Classes(), m.Features()), B: make([]float64, m.Classes())}
 	m.copyTo(c)
 	return c
 }
@@ -394,23 +395,28 @@ func TestBatchGradient(t *testing.T) {
 }
 
 // TestTrainAllocs checks that Train allocates its scratch once per call:
-// the count does not grow with the number of examples, epochs or steps.
+// for each kind of step, the count does not grow with the number of
+// examples, epochs or steps.
 func TestTrainAllocs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(27, 27))
-	Xbig, ybig := randData(rng, 2000, 6, 3)
-	count := func(N, epochs, batch int) float64 {
-		X, y := Xbig[:N], ybig[:N]
-		m := New(3, 6)
-		return testing.AllocsPerRun(5, func() {
-			if err := m.Train(X, y, Config{LearningRate: 0.01, Epochs: epochs, BatchSize: batch}); err != nil {
-				t.Fatal(err)
+	for _, sh := range []struct{ K, D int }{{3, 6}, {10, 784}} {
+		Xbig, ybig := randData(rng, 2000, sh.D, sh.K)
+		count := func(N, epochs, batch int) float64 {
+			X, y := Xbig[:N], ybig[:N]
+			m := New(sh.K, sh.D)
+			return testing.AllocsPerRun(3, func() {
+				if err := m.Train(X, y, Config{LearningRate: 0.01, Epochs: epochs, BatchSize: batch}); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+		for _, batch := range []int{1, 16, 1 << 20} { // 1 << 20: the full batch
+			base := count(40, 1, batch)
+			for _, c := range []struct{ N, epochs int }{{2000, 1}, {40, 10}, {2000, 3}} {
+				if n := count(c.N, c.epochs, batch); n != base {
+					t.Errorf("K=%d D=%d batch %d: Train with N=%d, %d epochs: %v allocations, want %v as for N=40, 1 epoch", sh.K, sh.D, batch, c.N, c.epochs, n, base)
+				}
 			}
-		})
-	}
-	base := count(10, 1, 1)
-	for _, c := range []struct{ N, epochs, batch int }{{2000, 1, 1}, {10, 20, 1}, {2000, 3, 1}, {2000, 2, 16}, {2000, 2, 2000}} {
-		if n := count(c.N, c.epochs, c.batch); n != base {
-			t.Errorf("Train with N=%d, %d epochs, batch %d: %v allocations, want %v as for N=10, 1 epoch", c.N, c.epochs, c.batch, n, base)
 		}
 	}
 }
@@ -477,6 +483,172 @@ func TestJSONRejects(t *testing.T) {
 		}
 		if !sameModel(m, before) || len(m.W) != 2 {
 			t.Errorf("UnmarshalJSON(%s) changed the model to %v %v", tt.doc, m.W, m.B)
+		}
+	}
+}
+
+// benchData returns N examples of D features in [0, 1], clustered by
+// class like pixel intensities, built once from a fixed seed.
+func benchData(N, D, K int) ([][]float64, []int) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	means := make([][]float64, K)
+	for k := range means {
+		means[k] = make([]float64, D)
+		for d := range means[k] {
+			means[k][d] = min(1, max(0, 0.5+0.03*rng.NormFloat64()))
+		}
+	}
+	X := make([][]float64, N)
+	y := make([]int, N)
+	for n := range X {
+		y[n] = n % K
+		X[n] = make([]float64, D)
+		for d := range X[n] {
+			X[n][d] = min(1, max(0, means[y[n]][d]+0.3*rng.NormFloat64()))
+		}
+	}
+	return X, y
+}
+
+// BenchmarkTrain times one epoch of Train (checks included) and reports
+// samples per second.
+func BenchmarkTrain(b *testing.B) {
+	for _, sh := range []struct{ K, D, N int }{{3, 4, 20000}, {10, 64, 20000}, {10, 784, 5000}, {100, 784, 1000}} {
+		for _, batch := range []int{1, 32, 128} {
+			b.Run(fmt.Sprintf("K=%d/D=%d/batch=%d", sh.K, sh.D, batch), func(b *testing.B) {
+				X, y := benchData(sh.N, sh.D, sh.K)
+				m := New(sh.K, sh.D)
+				c := Config{LearningRate: 0.01, Epochs: 1, BatchSize: batch, Seed: 1}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if err := m.Train(X, y, c); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(sh.N)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+				b.ReportMetric(float64(sh.N), "samples/op")
+			})
+		}
+	}
+}
+
+// BenchmarkAccuracy times Accuracy over a data set.
+func BenchmarkAccuracy(b *testing.B) {
+	for _, sh := range []struct{ K, D, N int }{{3, 4, 20000}, {10, 784, 5000}, {100, 784, 1000}} {
+		b.Run(fmt.Sprintf("K=%d/D=%d", sh.K, sh.D), func(b *testing.B) {
+			X, y := benchData(sh.N, sh.D, sh.K)
+			m := randModel(rand.New(rand.NewPCG(1, 1)), sh.K, sh.D, 0.01)
+			b.ReportAllocs()
+			b.ResetTimer()
+			var s float64
+			for i := 0; i < b.N; i++ {
+				a, err := m.Accuracy(X, y)
+				if err != nil {
+					b.Fatal(err)
+				}
+				s += a
+			}
+			sink = s
+			b.ReportMetric(float64(sh.N)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+		})
+	}
+}
+
+// plainTrain is Train written the plain way, for reference: the same
+// shuffles, then for each batch the gradient and the step against it.
+func plainTrain(t *testing.T, m *Model, X [][]float64, y []int, c Config) {
+	t.Helper()
+	lr, epochs, batch, err := c.resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch = min(batch, len(X))
+	s := newScratch(m.Classes(), m.Features())
+	order := make([]int, len(X))
+	for i := range order {
+		order[i] = i
+	}
+	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
+	for epoch := 0; epoch < epochs; epoch++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for start := 0; start < len(order); start += batch {
+			m.step(s, X, y, order[start:min(start+batch, len(order))], lr, c.L2)
+		}
+	}
+}
+
+// maxRelDiff returns max |a − b| over all parameters, relative to the
+// largest |b|: the normwise relative difference of two models.
+func maxRelDiff(a, b *Model) float64 {
+	var diff, size float64
+	for k := range a.W {
+		for d := range a.W[k] {
+			diff = math.Max(diff, math.Abs(a.W[k][d]-b.W[k][d]))
+			size = math.Max(size, math.Abs(b.W[k][d]))
+		}
+		diff = math.Max(diff, math.Abs(a.B[k]-b.B[k]))
+		size = math.Max(size, math.Abs(b.B[k]))
+	}
+	return diff / size
+}
+
+// TestFastStep checks that Train, which arranges the work of a step for
+// speed, lands on the weights of plainTrain to 1e-12 relative, on shapes
+// that are not multiples of any block or part size.
+func TestFastStep(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 31))
+	for _, sh := range []struct{ K, D, N int }{{2, 1, 30}, {3, 5, 40}, {5, 130, 50}, {10, 300, 64}, {13, 257, 33}} {
+		X, y := randData(rng, sh.N, sh.D, sh.K)
+		for _, batch := range []int{1, 3, 8, sh.N} {
+			for _, lambda := range []float64{0, 0.1} {
+				c := Config{LearningRate: 0.05, Epochs: 3, BatchSize: batch, L2: lambda, Seed: 4}
+				fast, plain := randModel(rng, sh.K, sh.D, 0.1), New(sh.K, sh.D)
+				fast.copyTo(plain)
+				if err := fast.Train(X, y, c); err != nil {
+					t.Fatal(err)
+				}
+				plainTrain(t, plain, X, y, c)
+				if r := maxRelDiff(fast, plain); r > 1e-12 {
+					t.Errorf("K=%d D=%d N=%d batch %d λ %v: Train and the plain steps differ by %.2g relative, want ≤ 1e-12", sh.K, sh.D, sh.N, batch, lambda, r)
+				}
+			}
+		}
+	}
+}
+
+// TestTrainCores checks that the number of cores changes nothing: the
+// same seed gives bit-identical weights, and Loss the same number, with
+// GOMAXPROCS 1, 2 and 3.
+func TestTrainCores(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	rng := rand.New(rand.NewPCG(32, 32))
+	for _, sh := range []struct{ K, D, N int }{{10, 784, 200}, {3, 1000, 100}, {100, 300, 50}} {
+		X, y := randData(rng, sh.N, sh.D, sh.K)
+		for _, batch := range []int{1, 16} {
+			var first *Model
+			var firstLoss float64
+			for _, procs := range []int{1, 2, 3} {
+				runtime.GOMAXPROCS(procs)
+				m := New(sh.K, sh.D)
+				if err := m.Train(X, y, Config{LearningRate: 0.01, Epochs: 2, BatchSize: batch, L2: 1e-3, Seed: 5}); err != nil {
+					t.Fatal(err)
+				}
+				L, err := m.Loss(X, y)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if first == nil {
+					first, firstLoss = m, L
+					continue
+				}
+				if !sameModel(m, first) {
+					t.Errorf("K=%d D=%d batch %d: GOMAXPROCS=%d gives other weights than GOMAXPROCS=1 (%.2g relative)", sh.K, sh.D, batch, procs, maxRelDiff(m, first))
+				}
+				if math.Float64bits(L) != math.Float64bits(firstLoss) {
+					t.Errorf("K=%d D=%d batch %d: Loss = %v with GOMAXPROCS=%d, %v with 1", sh.K, sh.D, batch, L, procs, firstLoss)
+				}
+			}
 		}
 	}
 }
