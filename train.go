@@ -229,6 +229,7 @@ type worker struct {
 	W      *Model      // its block: W[k][d0:d1] of the model, in W.W[k]
 	part   [][]float64 // part[i][(c−c0)·K+k]: Σ_d W[k][d]·x_d over the columns of part c, for example i of the step
 	a, b   []float64   // plain SGD: its own copies of a and b
+	xs     [][]float64 // a minibatch's examples, x_i[d0:d1], gathered into one array
 }
 
 const (
@@ -256,6 +257,7 @@ func newTrainer(m *Model, X [][]float64, y []int, lr, lambda float64, batch int)
 		n := max(batch, 2) // plain SGD alternates between two
 		u.part = rows(make([]float64, n*(u.c1-u.c0)*K), n, (u.c1-u.c0)*K)
 		u.a, u.b = make([]float64, K), make([]float64, K)
+		u.xs = rows(make([]float64, batch*(u.d1-u.d0)), batch, u.d1-u.d0)
 	}
 	t.a = rows(make([]float64, batch*K), batch, K)
 	t.C = make([]float64, batch)
@@ -313,10 +315,18 @@ func (t *trainer) run(w int, order []int) {
 	u, K := &t.work[w], t.m.Classes()
 	for start := 0; start < len(order); start += t.batch {
 		S := order[start:min(start+t.batch, len(order))]
-		// Partial logits of each example over the worker's parts.
+		// Gather the worker's columns of the batch's examples: the rows
+		// come from anywhere in memory, and copy fetches them with more
+		// loads in flight than the arithmetic would, which then runs on
+		// cached numbers twice (logits, update).
 		for i, n := range S {
+			copy(u.xs[i], t.X[n][u.d0:u.d1])
+		}
+		// Partial logits of each example over the worker's parts.
+		for i := range S {
 			for c := u.c0; c < u.c1; c++ {
-				u.W.dots(u.part[i][(c-u.c0)*K:(c-u.c0+1)*K], t.cols(t.X[n], c), c*colPart-u.d0)
+				lo, hi := c*colPart-u.d0, min((c+1)*colPart, t.m.Features())-u.d0
+				u.W.dots(u.part[i][(c-u.c0)*K:(c-u.c0+1)*K], u.xs[i][lo:hi], lo)
 			}
 		}
 		t.sync.wait()
@@ -343,10 +353,10 @@ func (t *trainer) run(w int, order []int) {
 		}
 		i := 0
 		for ; i+2 <= len(S); i += 2 {
-			u.W.subOuterPair(t.a[i], t.X[S[i]][u.d0:u.d1], t.a[i+1], t.X[S[i+1]][u.d0:u.d1], 0)
+			u.W.subOuterPair(t.a[i], u.xs[i], t.a[i+1], u.xs[i+1], 0)
 		}
 		if i < len(S) {
-			u.W.subOuter(t.a[i], t.X[S[i]][u.d0:u.d1], 0)
+			u.W.subOuter(t.a[i], u.xs[i], 0)
 		}
 	}
 }
