@@ -4,7 +4,6 @@
 package softmax
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -162,16 +161,5 @@ func TestLossAllocs(t *testing.T) {
 }
 
 func BenchmarkCrossEntropy(b *testing.B) {
-	for _, K := range []int{3, 10, 100, 1000} {
-		b.Run(fmt.Sprintf("K=%d", K), func(b *testing.B) {
-			z := randLogits(rand.New(rand.NewPCG(1, 1)), K, 3)
-			b.ReportAllocs()
-			b.SetBytes(int64(8 * K))
-			var s float64
-			for i := 0; i < b.N; i++ {
-				s += CrossEntropy(z, i%K)
-			}
-			sink = s
-		})
-	}
+	benchLogits(b, func(_, z []float64, i int) float64 { return CrossEntropy(z, i%len(z)) })
 }

@@ -482,35 +482,55 @@ func TestModel(t *testing.T) {
 	}
 }
 
-func BenchmarkSoftmax(b *testing.B) {
+// benchLogits runs f(dst, z, i) in a benchmark for each number of
+// classes K ∈ {3, 10, 100, 1000}, on fixed-seed logits z and a destination
+// dst of length K, and keeps what f returns.
+func benchLogits(b *testing.B, f func(dst, z []float64, i int) float64) {
 	for _, K := range []int{3, 10, 100, 1000} {
 		b.Run(fmt.Sprintf("K=%d", K), func(b *testing.B) {
 			z := randLogits(rand.New(rand.NewPCG(1, 1)), K, 3)
 			dst := make([]float64, K)
 			b.ReportAllocs()
 			b.SetBytes(int64(8 * K))
-			for i := 0; i < b.N; i++ {
-				Softmax(dst, z)
-			}
-			sink = dst[0]
-		})
-	}
-}
-
-func BenchmarkLogSumExp(b *testing.B) {
-	for _, K := range []int{3, 10, 100, 1000} {
-		b.Run(fmt.Sprintf("K=%d", K), func(b *testing.B) {
-			z := randLogits(rand.New(rand.NewPCG(1, 1)), K, 3)
-			b.ReportAllocs()
-			b.SetBytes(int64(8 * K))
 			var s float64
 			for i := 0; i < b.N; i++ {
-				s += LogSumExp(z)
+				s += f(dst, z, i)
 			}
 			sink = s
 		})
 	}
 }
 
+func BenchmarkSoftmax(b *testing.B) {
+	benchLogits(b, func(dst, z []float64, _ int) float64 { return Softmax(dst, z)[0] })
+}
+
+func BenchmarkLogSumExp(b *testing.B) {
+	benchLogits(b, func(_, z []float64, _ int) float64 { return LogSumExp(z) })
+}
+
 // sink keeps benchmark results alive.
 var sink float64
+
+// TestPredictMany checks Predict against the argmax of Logits for numbers
+// of classes on both sides of the stack buffer, with ties placed across
+// its blocks: the first of the largest logits wins.
+func TestPredictMany(t *testing.T) {
+	rng := rand.New(rand.NewPCG(35, 35))
+	for _, K := range []int{2, 63, 64, 65, 200} {
+		m := randModel(rng, K, 5, 1)
+		x := randVec(rng, 5)
+		if got, want := m.Predict(x), argmax(m.Logits(nil, x)); got != want {
+			t.Errorf("K=%d: Predict = %d, argmax of Logits = %d", K, got, want)
+		}
+		// Make classes 1 and K−1 tie above all others.
+		for k := range m.W {
+			fill(m.W[k], 0)
+			m.B[k] = -float64(k)
+		}
+		m.B[1], m.B[K-1] = 100, 100
+		if got := m.Predict(x); got != 1 {
+			t.Errorf("K=%d: Predict with z_1 = z_%d largest = %d, want 1", K, K-1, got)
+		}
+	}
+}

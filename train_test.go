@@ -652,3 +652,143 @@ func TestTrainCores(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentReads has many goroutines use one trained model at once
+// through every method that only reads it; each must get what a lone
+// caller gets. Run with -race, it also checks that they share no writes.
+func TestConcurrentReads(t *testing.T) {
+	rng := rand.New(rand.NewPCG(33, 33))
+	X, y := randData(rng, 300, 40, 5)
+	m := New(5, 40)
+	if err := m.Train(X, y, Config{LearningRate: 0.05, Epochs: 3, BatchSize: 8}); err != nil {
+		t.Fatal(err)
+	}
+	wantLoss, _ := m.Loss(X, y)
+	wantAcc, _ := m.Accuracy(X, y)
+	wantZ := make([][]float64, len(X))
+	wantP := make([][]float64, len(X))
+	wantY := make([]int, len(X))
+	for n, x := range X {
+		wantZ[n] = m.Logits(nil, x)
+		wantP[n] = m.Probabilities(nil, x)
+		wantY[n] = m.Predict(x)
+	}
+	const goroutines = 8
+	errs := make(chan string, goroutines)
+	for g := 0; g < goroutines; g++ {
+		go func(g int) {
+			z, p := make([]float64, 5), make([]float64, 5)
+			for rep := 0; rep < 3; rep++ {
+				for n, x := range X {
+					if !allBits(m.Logits(z, x), wantZ[n]) || !allBits(m.Probabilities(p, x), wantP[n]) || m.Predict(x) != wantY[n] {
+						errs <- fmt.Sprintf("goroutine %d: Logits, Probabilities or Predict of row %d differ", g, n)
+						return
+					}
+				}
+				if L, err := m.Loss(X, y); err != nil || math.Float64bits(L) != math.Float64bits(wantLoss) {
+					errs <- fmt.Sprintf("goroutine %d: Loss = %v, %v, want %v", g, L, err, wantLoss)
+					return
+				}
+				if A, err := m.Accuracy(X, y); err != nil || A != wantAcc {
+					errs <- fmt.Sprintf("goroutine %d: Accuracy = %v, %v, want %v", g, A, err, wantAcc)
+					return
+				}
+			}
+			errs <- ""
+		}(g)
+	}
+	for g := 0; g < goroutines; g++ {
+		if msg := <-errs; msg != "" {
+			t.Error(msg)
+		}
+	}
+}
+
+// TestTrainEdgeShapes trains on the smallest and largest shapes and on
+// degenerate data: each trains to finite weights or fails with a
+// documented error.
+func TestTrainEdgeShapes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(34, 34))
+	X2, y2 := randData(rng, 50, 3, 2)
+	Xwide, ywide := randData(rng, 40, 2, 1000)
+	X1, y1 := randData(rng, 30, 1, 3)
+	same := make([][]float64, 10)
+	for n := range same {
+		same[n] = []float64{0.5, -1, 2}
+	}
+	tests := []struct {
+		name string
+		K, D int
+		X    [][]float64
+		y    []int
+		c    Config
+		p0   []float64 // if not nil, the probabilities wanted for X[0], within 1e-3
+	}{
+		{"K=2", 2, 3, X2, y2, Config{LearningRate: 0.1, Epochs: 5}, nil},
+		{"K=1000", 1000, 2, Xwide, ywide, Config{LearningRate: 0.1, Epochs: 5, BatchSize: 4}, nil},
+		{"D=1", 3, 1, X1, y1, Config{LearningRate: 0.1, Epochs: 5}, nil},
+		{"N=1", 3, 2, [][]float64{{1, -1}}, []int{2}, Config{LearningRate: 0.1, Epochs: 20}, nil},
+		{"batch > N", 3, 1, X1, y1, Config{LearningRate: 0.1, Epochs: 5, BatchSize: 1000}, nil},
+		// Class 2 never occurs: its logit is pushed down, and stays finite.
+		{"absent label", 3, 1, X1, func() []int {
+			y := make([]int, len(y1))
+			for n := range y {
+				y[n] = y1[n] % 2
+			}
+			return y
+		}(), Config{LearningRate: 0.1, Epochs: 20, L2: 1e-3}, nil},
+		// The same row with three labels: the best model predicts their
+		// frequencies, 5:3:2.
+		{"identical rows", 3, 3, same, []int{0, 1, 2, 0, 1, 0, 2, 0, 1, 0}, Config{LearningRate: 0.05, Epochs: 2000, BatchSize: 10}, []float64{0.5, 0.3, 0.2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := New(tt.K, tt.D)
+			L0, _ := m.Loss(tt.X, tt.y)
+			if err := m.Train(tt.X, tt.y, tt.c); err != nil {
+				t.Fatalf("Train = %v", err)
+			}
+			if !m.finite() {
+				t.Fatalf("Train left a non-finite weight")
+			}
+			if L, _ := m.Loss(tt.X, tt.y); !(L < L0) {
+				t.Errorf("Loss went from %v to %v, want it lower", L0, L)
+			}
+			if tt.p0 != nil {
+				p := m.Probabilities(nil, tt.X[0])
+				for k := range p {
+					if math.Abs(p[k]-tt.p0[k]) > 1e-3 {
+						t.Errorf("Probabilities(x_0) = %.4f, want %v within 1e-3", p, tt.p0)
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestTrainBadModel checks that a model holding a NaN or infinite weight
+// or bias is refused and left as it was.
+func TestTrainBadModel(t *testing.T) {
+	X, y := [][]float64{{1, 2}, {3, 4}}, []int{0, 1}
+	for _, tt := range []struct {
+		name  string
+		set   func(m *Model)
+		words string
+	}{
+		{"NaN weight", func(m *Model) { m.W[1][0] = nan }, "W[1][0] is NaN"},
+		{"+Inf weight", func(m *Model) { m.W[0][1] = inf }, "W[0][1] is +Inf"},
+		{"-Inf bias", func(m *Model) { m.B[1] = math.Inf(-1) }, "B[1] is -Inf"},
+	} {
+		m := New(2, 2)
+		tt.set(m)
+		before := clone(m)
+		err := m.Train(X, y, Config{})
+		if !errors.Is(err, ErrValue) || !strings.Contains(err.Error(), tt.words) {
+			t.Errorf("%s: Train = %v, want ErrValue naming %q", tt.name, err, tt.words)
+		}
+		if !allBits(m.W[0], before.W[0]) || !allBits(m.W[1], before.W[1]) || !allBits(m.B, before.B) {
+			t.Errorf("%s: Train changed the model", tt.name)
+		}
+	}
+}
