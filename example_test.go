@@ -4,6 +4,8 @@
 package softmax_test
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 
@@ -36,6 +38,36 @@ func ExampleSoftmax() {
 	// naive   [NaN NaN NaN]
 	// Softmax [0.0900 0.2447 0.6652]
 	// [0 1 2] [0.0900 0.2447 0.6652]
+}
+
+// log Σ exp(z_j) overflows when computed as written; LogSumExp shifts by
+// the maximum first, m + log(1 + Σ_{j≠argmax} exp(z_j − m)), and keeps the
+// small terms that log(1 + r) would round away.
+func ExampleLogSumExp() {
+	fmt.Println("log(exp(1000) + exp(1000)) =", math.Log(math.Exp(1000)+math.Exp(1000)))
+	fmt.Printf("LogSumExp([1000 1000])     = %.6f (1000 + ln 2 = %.6f)\n",
+		softmax.LogSumExp([]float64{1000, 1000}), 1000+math.Ln2)
+
+	// log(1 + e⁻⁴⁰) is e⁻⁴⁰ to 17 digits; 1 + e⁻⁴⁰ rounds to 1 first.
+	fmt.Printf("log(exp(0) + exp(-40))     = %.4e\n", math.Log(math.Exp(0)+math.Exp(-40)))
+	fmt.Printf("LogSumExp([0 -40])         = %.4e (e⁻⁴⁰ = %.4e)\n",
+		softmax.LogSumExp([]float64{0, -40}), math.Exp(-40))
+	// Output:
+	// log(exp(1000) + exp(1000)) = +Inf
+	// LogSumExp([1000 1000])     = 1000.693147 (1000 + ln 2 = 1000.693147)
+	// log(exp(0) + exp(-40))     = 0.0000e+00
+	// LogSumExp([0 -40])         = 4.2484e-18 (e⁻⁴⁰ = 4.2484e-18)
+}
+
+// The log-probabilities stay finite where the probabilities themselves
+// underflow to 0: log p_k = (z_k − m) − log Σ_j exp(z_j − m).
+func ExampleLogSoftmax() {
+	z := []float64{0, -800}
+	fmt.Println("log(Softmax(z)) =", math.Log(softmax.Softmax(nil, z)[1]))
+	fmt.Println("LogSoftmax(z)   =", softmax.LogSoftmax(nil, z)[1])
+	// Output:
+	// log(Softmax(z)) = -Inf
+	// LogSoftmax(z)   = -800
 }
 
 // The cross-entropy of a target t is −Σ_i t_i log p_i. For a one-hot target
@@ -191,4 +223,33 @@ func ExampleModel_Train() {
 	// epoch 50: mean cross-entropy 0.0306
 	// training accuracy 1.00
 	// P(class | x = [0 2]) = [0.9977 0.0014 0.0010]
+}
+
+// A model is saved as the JSON encoding of its fields and read back bit
+// for bit; a document of the wrong shape is refused with ErrShape.
+func ExampleModel_UnmarshalJSON() {
+	m := softmax.New(2, 3)
+	a, b := 0.1, 0.2
+	m.W[0][1] = a + b // 0.30000000000000004 in float64 arithmetic, not 0.3
+	m.B[1] = -1.0 / 3
+	data, err := json.Marshal(m)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(string(data))
+
+	var back softmax.Model
+	if err := json.Unmarshal(data, &back); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("same weights:", back.W[0][1] == m.W[0][1] && back.B[1] == m.B[1])
+
+	err = json.Unmarshal([]byte(`{"W":[[1,2],[3]],"B":[0,0]}`), &back)
+	fmt.Println(errors.Is(err, softmax.ErrShape), err)
+	// Output:
+	// {"W":[[0,0.30000000000000004,0],[0,0,0]],"B":[0,-0.3333333333333333]}
+	// same weights: true
+	// true softmax: shape mismatch: decoded model has 1 weights in row 1, want 2 as in row 0
 }

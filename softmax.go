@@ -6,77 +6,146 @@
 // probabilities by the softmax, trained by stochastic gradient descent on
 // the cross-entropy.
 //
-// The package is small enough to read beside the derivation it implements.
-// Symbols are used the same way everywhere: K classes, D features, N
-// samples; x is one input (D numbers), z the K logits, p the K
-// probabilities, t the target distribution, y or j the true class.
+// The package is small enough to read beside the derivation it implements,
+// and every equation below is a function, a test and an example. Symbols
+// are used the same way everywhere: K classes, D features, N examples; x
+// is one input (D numbers), z the K logits, p the K probabilities, t the
+// target distribution, j (or y, or label) the true class; W the K×D
+// weights, b the K biases, η the learning rate, λ the weight decay.
 //
 // # Model
 //
-// A [Model] holds a K×D weight matrix W, whose row k is the weight vector
-// w_k, and K biases b. An input x gets one score, or logit, per class:
+// A [Model] holds the weight matrix W, whose row k is the weight vector w_k
+// of class k, and the biases b. An input x gets one score, or logit, per
+// class ([Model.Logits]):
 //
-//	z_k = w_kᵀx + b_k          (z = W·x + b, see [Model.Logits])
+//	z_k = w_kᵀx + b_k,   that is z = W·x + b
 //
 // The softmax turns the logits into a probability distribution over the
 // classes ([Softmax], [Model.Probabilities]):
 //
 //	p_k = P(x belongs to class k) = exp(z_k) / Σ_j exp(z_j)
 //
-// and the predicted class is the one with the largest logit
-// ([Model.Predict]).
+// Each p_k lies in [0, 1], they sum to 1, and the largest logit gets the
+// largest probability, which is the predicted class ([Model.Predict]).
 //
 // # Numerical stability
 //
-// exp overflows for arguments above about 709.78, so the textbook formula
+// exp overflows for arguments above about 709.78, so the formula as written
 // returns NaN for logits as ordinary as [1000 1001 1002]. Multiplying the
 // numerator and the denominator by exp(−m) changes nothing in exact
 // arithmetic, and with m = max_j z_j every exponent becomes ≤ 0:
 //
 //	p_k = exp(z_k − m) / Σ_j exp(z_j − m)
 //
-// The largest term of the sum is exp(0) = 1, so the sum lies in [1, K]:
-// it can neither overflow nor underflow to zero. The same shift gives the
-// log-sum-exp ([LogSumExp]) and the log-probabilities ([LogSoftmax])
-// without ever forming a probability that might round to 0:
+// The largest term of the sum is exp(0) = 1, so the sum lies in [1, K]: it
+// can neither overflow nor underflow to zero, and terms that underflow are
+// too small to matter next to the 1. The same shift gives the log-sum-exp
+// ([LogSumExp]) and the log-probabilities ([LogSoftmax]) without ever
+// forming a probability that might have rounded to 0:
 //
 //	log Σ_j exp(z_j) = m + log(1 + r),   r = Σ_{j≠argmax} exp(z_j − m)
 //	log p_k          = (z_k − m) − log(1 + r)
 //
 // log(1 + r) is computed as log1p(r), which keeps full relative precision
-// when r is tiny: the loss of a confident right answer is then a small
-// positive number rather than a rounded 0.
+// when r is tiny: the loss of a confident right answer is a small positive
+// number rather than a rounded 0.
 //
-// # Loss and gradient
+// # Loss
 //
 // The cross-entropy between a target distribution t and the model's
-// probabilities is
+// probabilities ([CrossEntropyTarget]) is
 //
 //	C = −Σ_i t_i log p_i
 //
 // When x belongs to class j, t is one-hot (t_j = 1, every other t_i = 0)
-// and the sum keeps a single term:
+// and the sum keeps a single term ([CrossEntropy]):
 //
-//	C = −log p_j = −w_jᵀx + log Σ_k exp(w_kᵀx)          (biases omitted)
+//	C = −log p_j = −log( exp(w_jᵀx) / Σ_k exp(w_kᵀx) ) = −w_jᵀx + log Σ_k exp(w_kᵀx)
 //
-// Differentiating with respect to the weight w_dj that joins input d to
-// class j (W[j][d] here), the first term gives −x_d and the second gives
-// exp(w_jᵀx)·x_d / Σ_k exp(w_kᵀx) = p_j·x_d, so
+// (the biases are left out of the derivation: b_k acts as the weight of an
+// extra input fixed at 1). Both functions compute C from the logits, as
+// (m − z_j) + log(1 + r), never as −log of a probability that may have
+// rounded to 0: CrossEntropy([1000 0], 1) is exactly 1000.
 //
-//	∂C/∂w_dj = (p_j − 1)·x_d     for the true class j
-//	∂C/∂w_di = (p_i − 0)·x_d     for every other class i
+// # Gradient
 //
-// Both cases are the one formula (p − t)·xᵀ: the whole weight gradient is
-// the outer product of the error in the probabilities with the input, and
-// the bias gradient is p − t. It vanishes exactly when the model's
-// probabilities equal the target, so descending it moves p towards t.
-// [CrossEntropy] and [CrossEntropyTarget] compute C from the logits (never
-// as −log of a probability that may have rounded to 0), and
-// [Model.Gradient] and [Model.GradientTarget] compute the gradient together
-// with the loss it differentiates.
+// The derivation of the gradient follows a note by Kevin Swersky, written
+// for a course on neural networks. Take w_1j, the weight from the first
+// input x_1 to the output of the true class j (W[j][0] here, since Go
+// counts from 0). In C = −w_jᵀx + log Σ_k exp(w_kᵀx), the first term
+// changes with w_1j at the rate −x_1; in the second, only the term
+// exp(w_jᵀx) of the sum depends on w_1j, and the chain rule gives
+// exp(w_jᵀx)·x_1 / Σ_k exp(w_kᵀx) = p_j·x_1. So
 //
-// The derivation follows a note by Kevin Swersky written for a neural
-// networks course.
+//	∂C/∂w_1j = −x_1 + p_j·x_1 = (p_j − 1)·x_1
+//
+// For any other class i ≠ j, w_1i does not appear in the first term, and
+// the second gives
+//
+//	∂C/∂w_1i = 0 + p_i·x_1 = (p_i − 0)·x_1
+//
+// The 1 and the 0 are t_j and t_i, so both cases are one formula, for
+// every input d and class k:
+//
+//	∂C/∂W[k][d] = (p_k − t_k)·x_d,   that is ∂C/∂W = (p − t)·xᵀ,   ∂C/∂b = p − t
+//
+// The gradient is the outer product of the error of the probabilities with
+// the input. It is zero exactly when p = t: each step of gradient descent
+// moves the weights so as to bring the probabilities towards the target,
+// raising p_j and lowering the others, in proportion to how wrong each is.
+// For a target that is not one-hot the same steps give ∂C/∂z = p − t, and
+// (Σ_i t_i)·p − t for any real t. [Model.Gradient] and
+// [Model.GradientTarget] compute the gradient together with the loss it
+// differentiates.
+//
+// # Training
+//
+// [Model.Train] minimises the mean cross-entropy over N examples plus a
+// penalty on the size of the weights (not of the biases):
+//
+//	J(W, b) = (1/N)·Σ_n C_n + (λ/2)·‖W‖²
+//
+// by stochastic gradient descent. Each epoch visits the examples once in a
+// random order drawn from [Config].Seed, in batches S of Config.BatchSize,
+// and steps against the gradient of each batch:
+//
+//	W ← W − η·((1/|S|)·Σ_{n∈S} (p_n − t_n)·x_nᵀ + λ·W)
+//	b ← b − η·(1/|S|)·Σ_{n∈S} (p_n − t_n)
+//
+// The penalty's gradient λ·W shrinks every weight by the factor 1 − ηλ at
+// each step. Without it, on data a linear model can separate the loss keeps
+// falling as the weights grow without end; with it the optimum is finite
+// and unique, and a larger λ trades a worse fit for smaller, smoother
+// weights. [Model.Loss] and [Model.Accuracy] measure a model on a data set,
+// and the JSON form of a model is that of its fields, {"W":[…],"B":[…]}.
+//
+// # Errors, panics and concurrency
+//
+// Bad data or settings at the data-set level (Train, Loss, Accuracy,
+// decoding) give an error wrapping one of the sentinels [ErrEmpty],
+// [ErrShape], [ErrLabel], [ErrValue], [ErrConfig] or [ErrDiverged], and
+// leave the model as it was. A vector of the wrong length handed to a
+// kernel or a per-example method is a programmer error and panics with a
+// message that starts "softmax:" and gives both lengths.
+//
+// The methods that only read a model (Logits, Probabilities, Predict,
+// Gradient into a separate g, Loss, Accuracy) may run in any number of
+// goroutines at once. Train writes the model and must run alone. Train,
+// Loss and Accuracy spread their work over up to GOMAXPROCS goroutines in
+// parts of fixed size, so their results are the same, bit for bit, on any
+// number of cores.
+//
+// # References
+//
+// The softmax classifier and its gradient are also explained in the UFLDL
+// tutorial's [Softmax Regression] and in the [CS231n notes] on linear
+// classification; the iris data used in the examples is from the [UCI
+// repository].
+//
+// [Softmax Regression]: http://ufldl.stanford.edu/tutorial/supervised/SoftmaxRegression/
+// [CS231n notes]: https://cs231n.github.io/linear-classify/
+// [UCI repository]: https://archive.ics.uci.edu/dataset/53/iris
 package softmax
 
 import (
@@ -197,7 +266,7 @@ func LogSoftmax(dst, z []float64) []float64 {
 // Special cases are:
 //
 //	LogSumExp([]) = −Inf (the log of an empty sum)
-//	LogSumExp(z) = z_1 + log K if every z_k is the same finite number
+//	LogSumExp(z) = z_1 + log K if every z_k equals z_1, a finite number
 //	LogSumExp(z) = +Inf if any z_k is +Inf and none is NaN
 //	LogSumExp(z) = −Inf if every z_k is −Inf
 //	LogSumExp(z) = NaN if any z_k is NaN
@@ -298,10 +367,10 @@ func fill(v []float64, a float64) []float64 {
 // decoded into with encoding/json, and not usable otherwise.
 //
 // The methods that only read the model ([Model.Logits],
-// [Model.Probabilities], [Model.Predict], [Model.Gradient] on a separate g)
-// are safe to call from any number of goroutines at once. Changing the
-// model, by hand or by training, is not safe while any other goroutine
-// uses it.
+// [Model.Probabilities], [Model.Predict], [Model.Gradient] into a separate
+// g, [Model.Loss], [Model.Accuracy]) are safe to call from any number of
+// goroutines at once. Changing the model, by hand or by [Model.Train], is
+// not safe while any other goroutine uses it.
 type Model struct {
 	W [][]float64 // K rows of D weights: W[k] is w_k, W[k][d] joins feature d to class k
 	B []float64   // K biases: B[k] is b_k
@@ -485,6 +554,41 @@ func argmax(z []float64) int {
 		}
 	}
 	return kbest
+}
+
+// Accuracy returns the fraction of the examples X whose label y the model
+// predicts, by [Model.Predict]:
+//
+//	A = (1/N)·#{n : argmax_k z_nk = y_n}
+//
+// The error wraps ErrEmpty, ErrShape, ErrLabel or ErrValue, as for
+// [Model.Train]. Accuracy splits the rows over up to GOMAXPROCS goroutines
+// and allocates a little scratch per call. It panics if the model is not
+// K×D with K ≥ 2.
+func (m *Model) Accuracy(X [][]float64, y []int) (float64, error) {
+	m.mustShape()
+	K := m.Classes()
+	right := make([]int, (len(X)+scanRows-1)/scanRows)
+	zs := make([]float64, len(right)*K)
+	err := m.scan(X, y, func(part, n int) error {
+		z := zs[part*K : (part+1)*K]
+		m.logits(z, X[n])
+		if err := checkFinite(n, X[n], z); err != nil {
+			return err
+		}
+		if argmax(z) == y[n] {
+			right[part]++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, r := range right {
+		total += r
+	}
+	return float64(total) / float64(len(X)), nil
 }
 
 // dot returns Σ_d w_d·x_d, summed in order. It needs len(w) ≥ len(x).
