@@ -302,3 +302,31 @@ func allBits(a, b []float64) bool {
 	}
 	return true
 }
+
+// TestGradientNonFinite checks the documented special case: a NaN or
+// infinite feature or target gives NaN or infinite entries in g and in C.
+func TestGradientNonFinite(t *testing.T) {
+	m := smallModel()
+	g := New(3, 2)
+	for _, x := range [][]float64{{nan, 1}, {inf, 1}, {1, math.Inf(-1)}} {
+		C := m.Gradient(g, x, 1)
+		if !math.IsNaN(C) && !math.IsInf(C, 0) {
+			t.Errorf("Gradient(x = %v): C = %v, want NaN or ±Inf", x, C)
+		}
+		for d, xd := range x {
+			if !math.IsNaN(xd) && !math.IsInf(xd, 0) {
+				continue
+			}
+			for k := range g.W {
+				// (p_k − t_k)·x_d is ±Inf, or NaN when p_k − t_k = 0 or x_d is NaN.
+				if v := g.W[k][d]; !math.IsNaN(v) && !math.IsInf(v, 0) {
+					t.Errorf("Gradient(x = %v): ∂C/∂W[%d][%d] = %v, want NaN or ±Inf", x, k, d, v)
+				}
+			}
+		}
+	}
+	C := m.GradientTarget(g, []float64{1, 2}, []float64{nan, 0.5, 0.5})
+	if !math.IsNaN(C) || !math.IsNaN(g.B[0]) {
+		t.Errorf("GradientTarget with a NaN target: C = %v, ∂C/∂b = %v, want NaN", C, g.B)
+	}
+}

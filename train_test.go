@@ -792,3 +792,22 @@ func TestTrainBadModel(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigDefaults checks that each zero Config field means its
+// documented default.
+func TestConfigDefaults(t *testing.T) {
+	X, y := randData(rand.New(rand.NewPCG(36, 36)), 20, 3, 3)
+	a, b := New(3, 3), New(3, 3)
+	if err := a.Train(X, y, Config{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Train(X, y, Config{LearningRate: DefaultLearningRate, Epochs: DefaultEpochs, BatchSize: 1, L2: 0, Seed: 0}); err != nil {
+		t.Fatal(err)
+	}
+	if !sameModel(a, b) {
+		t.Errorf("Train with Config{} differs from Train with the defaults written out")
+	}
+	if DefaultLearningRate != 0.01 || DefaultEpochs != 10 {
+		t.Errorf("defaults %v, %v, want 0.01 and 10 as documented", DefaultLearningRate, DefaultEpochs)
+	}
+}
