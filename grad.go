@@ -217,8 +217,9 @@ func (m *Model) subOuter(a, x []float64, d0 int) {
 // columns d0 ≤ d < d0+len(x) of W, in one pass: subOuter twice.
 func (m *Model) subOuterPair(a, x, a2, x2 []float64, d0 int) {
 	W, d1 := m.W, d0+len(x)
-	for k := 0; k < len(W); k += rowsPerPass(len(W) - k) {
-		switch rowsPerPass(len(W) - k) {
+	for k, r := 0, 0; k < len(W); k += r {
+		r = rowsPerPass(len(W) - k)
+		switch r {
 		case 4:
 			subPair4(W[k][d0:d1], W[k+1][d0:d1], W[k+2][d0:d1], W[k+3][d0:d1], a[k], a[k+1], a[k+2], a[k+3], x, a2[k], a2[k+1], a2[k+2], a2[k+3], x2)
 		case 3:
@@ -238,8 +239,9 @@ func (m *Model) subOuterPair(a, x, a2, x2 []float64, d0 int) {
 func (m *Model) subOuterDots(a, x, xn, z []float64, d0 int) {
 	W, d1 := m.W, d0+len(x)
 	z = z[:len(W)]
-	for k := 0; k < len(W); k += rowsPerPass(len(W) - k) {
-		switch rowsPerPass(len(W) - k) {
+	for k, r := 0, 0; k < len(W); k += r {
+		r = rowsPerPass(len(W) - k)
+		switch r {
 		case 4:
 			z[k], z[k+1], z[k+2], z[k+3] = subDot4(W[k][d0:d1], W[k+1][d0:d1], W[k+2][d0:d1], W[k+3][d0:d1], a[k], a[k+1], a[k+2], a[k+3], x, xn)
 		case 3:

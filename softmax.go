@@ -455,8 +455,9 @@ func (m *Model) logits(z, x []float64) {
 func (m *Model) dots(z, x []float64, d0 int) {
 	W, d1 := m.W, d0+len(x)
 	z = z[:len(W)]
-	for k := 0; k < len(W); k += rowsPerPass(len(W) - k) {
-		switch rowsPerPass(len(W) - k) {
+	for k, r := 0, 0; k < len(W); k += r {
+		r = rowsPerPass(len(W) - k)
+		switch r {
 		case 4:
 			z[k], z[k+1], z[k+2], z[k+3] = dot4(W[k][d0:d1], W[k+1][d0:d1], W[k+2][d0:d1], W[k+3][d0:d1], x)
 		case 3:
@@ -510,10 +511,10 @@ func (m *Model) Probabilities(dst, x []float64) []float64 {
 // Predict does not allocate. It panics if len(x) != D.
 func (m *Model) Predict(x []float64) int {
 	m.mustFeatures(x)
-	var buf [predictBuf]float64
 	if m.Classes() > predictBuf {
 		return m.predictBlocks(x)
 	}
+	var buf [predictBuf]float64
 	z := buf[:m.Classes()]
 	m.logits(z, x)
 	return argmax(z)
@@ -527,7 +528,7 @@ const predictBuf = 64
 // the logits predictBuf at a time and keeps the running argmax.
 func (m *Model) predictBlocks(x []float64) int {
 	var buf [predictBuf]float64
-	part := Model{W: m.W, B: m.B}
+	var part Model // rows k0 to k1 of m
 	best, kbest := math.Inf(-1), -1
 	for k0 := 0; k0 < m.Classes(); k0 += predictBuf {
 		k1 := min(k0+predictBuf, m.Classes())

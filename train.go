@@ -453,8 +453,9 @@ func (t *trainer) errorOf(a []float64, n int, b []float64, size float64) float64
 	C := CrossEntropy(a, t.y[n])
 	Softmax(a, a) // p
 	a[t.y[n]]--   // p − t
+	step := t.lr / size
 	for k := range a {
-		a[k] *= t.lr / size
+		a[k] *= step
 	}
 	return C
 }
