@@ -245,51 +245,6 @@ func BenchmarkGradient(b *testing.B) {
 	}
 }
 
-// TestKernels checks that the kernels which take several rows or two
-// examples per pass give bit for bit the results of the plain loops, for
-// every number of rows up to 13 and lengths that are not multiples of any
-// block size.
-func TestKernels(t *testing.T) {
-	rng := rand.New(rand.NewPCG(30, 30))
-	for K := 1; K <= 13; K++ {
-		for _, D := range []int{0, 1, 7, 128, 787} {
-			for _, d0 := range []int{0, D / 3} {
-				// Any block of rows, as the trainer's workers hold them; New
-				// would refuse K = 1 and D = 0.
-				m := &Model{W: rows(randVec(rng, K*D), K, D), B: make([]float64, K)}
-				x, x2 := randVec(rng, D-d0), randVec(rng, D-d0)
-				a, a2 := randVec(rng, K), randVec(rng, K)
-				name := fmt.Sprintf("K=%d D=%d d0=%d", K, D, d0)
-
-				got := make([]float64, K)
-				m.dots(got, x, d0)
-				for k, wk := range m.W {
-					if want := dot(wk[d0:], x); math.Float64bits(got[k]) != math.Float64bits(want) {
-						t.Errorf("%s: dots row %d = %v, plain dot %v", name, k, got[k], want)
-					}
-				}
-
-				fast, plain := clone(m), clone(m)
-				fast.subOuterPair(a, x, a2, x2, d0)
-				plain.subOuter(a, x, d0)
-				plain.subOuter(a2, x2, d0)
-				if !sameModel(fast, plain) {
-					t.Errorf("%s: subOuterPair differs from subOuter twice", name)
-				}
-
-				fast, plain = clone(m), clone(m)
-				zf, zp := make([]float64, K), make([]float64, K)
-				fast.subOuterDots(a, x, x2, zf, d0)
-				plain.subOuter(a, x, d0)
-				plain.dots(zp, x2, d0)
-				if !sameModel(fast, plain) || !allBits(zf, zp) {
-					t.Errorf("%s: subOuterDots differs from subOuter then dots", name)
-				}
-			}
-		}
-	}
-}
-
 // allBits reports whether a and b hold the same float64s bit for bit.
 func allBits(a, b []float64) bool {
 	if len(a) != len(b) {

@@ -105,31 +105,19 @@ func CrossEntropyTarget(z, t []float64) float64 {
 // without the L2 penalty of [Config.L2]. It is ln K for a model whose
 // weights and biases are all zero.
 //
-// The error wraps ErrEmpty, ErrShape, ErrLabel or ErrValue, as for
-// [Model.Train]. Loss splits the rows into parts of fixed size, spread over
-// up to GOMAXPROCS goroutines, and adds the parts' sums in order, so the
-// result does not depend on the number of goroutines. It allocates a
-// little scratch per call. It panics if the model is not K×D with K ≥ 2.
+// On bad data Loss returns an error wrapping ErrEmpty if N = 0; ErrShape
+// if len(y) != N or a row does not have D features; ErrLabel if a label is
+// outside [0, K); ErrValue if a feature is NaN or ±Inf.
+//
+// Loss sums the rows in parts of fixed size and adds the parts' sums in
+// order; a data set of more than a few million multiply-adds (N·K·D) is
+// shared with other goroutines, part by part, with the same result bit for
+// bit. It allocates a little scratch per call. It panics if the model is
+// not K×D with K ≥ 2.
 func (m *Model) Loss(X [][]float64, y []int) (float64, error) {
-	m.mustShape()
-	K := m.Classes()
-	sums := make([]float64, (len(X)+scanRows-1)/scanRows)
-	zs := make([]float64, len(sums)*K) // one K-vector of logits per part
-	err := m.scan(X, y, func(part, n int) error {
-		z := zs[part*K : (part+1)*K]
-		m.logits(z, X[n])
-		if err := checkFinite(n, X[n], z); err != nil {
-			return err
-		}
-		sums[part] += CrossEntropy(z, y[n])
-		return nil
-	})
+	L, err := m.sumRows(X, y, CrossEntropy)
 	if err != nil {
 		return 0, err
-	}
-	var L float64
-	for _, s := range sums {
-		L += s
 	}
 	return L / float64(len(X)), nil
 }

@@ -534,3 +534,51 @@ func TestPredictMany(t *testing.T) {
 		}
 	}
 }
+
+// TestDots checks that dots, which takes several rows per pass over x,
+// gives bit for bit the sums of the plain dot, for every number of rows up
+// to 13, lengths that are not multiples of any unroll width, and any
+// first column d0.
+func TestDots(t *testing.T) {
+	rng := rand.New(rand.NewPCG(30, 30))
+	for K := 1; K <= 13; K++ {
+		for _, D := range []int{0, 1, 7, 128, 787} {
+			for _, d0 := range []int{0, D / 3} {
+				// New would refuse K = 1 and D = 0.
+				m := &Model{W: rows(randVec(rng, K*D), K, D), B: make([]float64, K)}
+				x := randVec(rng, D-d0)
+				got := make([]float64, K)
+				m.dots(got, x, d0)
+				for k, wk := range m.W {
+					if want := dot(wk[d0:], x); math.Float64bits(got[k]) != math.Float64bits(want) {
+						t.Errorf("K=%d D=%d d0=%d: dots row %d = %v, want dot(W[%d][d0:], x) = %v", K, D, d0, k, got[k], k, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestLogitsRows checks that logitsRows, which takes four rows of X per
+// pass over each w_k, gives bit for bit the logits of Logits, row by row.
+func TestLogitsRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(46, 46))
+	for _, K := range []int{2, 3, 10} {
+		for _, D := range []int{1, 7, 129} {
+			m := randModel(rng, K, D, 1)
+			for N := 0; N <= 9; N++ {
+				X := make([][]float64, N)
+				for n := range X {
+					X[n] = randVec(rng, D)
+				}
+				Z := randVec(rng, N*K) // garbage, to be overwritten
+				m.logitsRows(Z, X)
+				for n, x := range X {
+					if want := m.Logits(nil, x); !allBits(Z[n*K:(n+1)*K], want) {
+						t.Errorf("K=%d D=%d N=%d: logitsRows row %d = %v, want Logits %v", K, D, N, n, Z[n*K:(n+1)*K], want)
+					}
+				}
+			}
+		}
+	}
+}
