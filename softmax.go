@@ -106,23 +106,36 @@
 //
 //	J(W, b) = (1/N)·Σ_n C_n + (λ/2)·‖W‖²
 //
-// by stochastic gradient descent. Each epoch visits the examples once in a
-// random order drawn from [Config].Seed, in batches S of Config.BatchSize,
-// and steps against the gradient of each batch:
+// by stochastic gradient descent. One step ([Model.Step]) on a minibatch S
+// of examples moves the weights against the gradient of the minibatch's
+// share of J, each p_n computed with the weights before the step:
 //
 //	W ← W − η·((1/|S|)·Σ_{n∈S} (p_n − t_n)·x_nᵀ + λ·W)
 //	b ← b − η·(1/|S|)·Σ_{n∈S} (p_n − t_n)
+//
+// Train is a loop of such steps: each epoch shuffles the examples in an
+// order drawn from [Config].Seed and steps on each batch of
+// Config.BatchSize in turn. An online learner calls Step itself, one
+// example at a time as they arrive.
 //
 // The penalty's gradient λ·W shrinks every weight by the factor 1 − ηλ at
 // each step. Without it, on data a linear model can separate the loss keeps
 // falling as the weights grow without end; with it the optimum is finite
 // and unique, and a larger λ trades a worse fit for smaller, smoother
-// weights. [Model.Loss] and [Model.Accuracy] measure a model on a data set,
-// and the JSON form of a model is that of its fields, {"W":[…],"B":[…]}.
+// weights. The same factor says which settings can work at all: the
+// cross-entropy's part of a step is bounded, since every |p_k − t_k| ≤ 1,
+// so it moves w_k by at most η·‖x‖; but once ηλ ≥ 2 the factor is ≤ −1
+// and the weights grow geometrically, from any start. Step and Train
+// refuse such settings. What remains is overflow from extreme values
+// (features near 1e300, say), which the steps detect: a failed step, like
+// a failed Train, leaves the model as it was.
+//
+// [Model.Loss] and [Model.Accuracy] measure a model on a data set, and the
+// JSON form of a model is that of its fields, {"W":[…],"B":[…]}.
 //
 // # Errors, panics and concurrency
 //
-// Bad data or settings at the data-set level (Train, Loss, Accuracy,
+// Bad data or settings at the data-set level (Step, Train, Loss, Accuracy,
 // decoding) give an error wrapping one of the sentinels [ErrEmpty],
 // [ErrShape], [ErrLabel], [ErrValue], [ErrConfig] or [ErrDiverged], and
 // leave the model as it was. A vector of the wrong length handed to a
@@ -131,10 +144,16 @@
 //
 // The methods that only read a model (Logits, Probabilities, Predict,
 // Gradient into a separate g, Loss, Accuracy) may run in any number of
-// goroutines at once. Train writes the model and must run alone. Train,
-// Loss and Accuracy spread their work over up to GOMAXPROCS goroutines in
-// parts of fixed size, so their results are the same, bit for bit, on any
-// number of cores.
+// goroutines at once. Step and Train write the model and must run alone.
+//
+// Work of more than a few million multiply-adds (a large minibatch, Loss
+// or Accuracy on a large data set) is cut into parts of fixed size that
+// the calling goroutine shares with up to GOMAXPROCS−1 helper goroutines,
+// started for the call and joined before it returns; each takes the next
+// part from a counter, so that one that gets no processor holds nobody
+// up. Smaller work runs on the calling goroutine alone. The parts do not
+// depend on the number of goroutines, so neither does any result: the
+// same data give bit-identical weights and losses on any number of cores.
 //
 // # References
 //
@@ -894,20 +913,52 @@ func (m *Model) mustFeatures(x []float64) {
 //	{"W":[[w_11,…,w_1D],…,[w_K1,…,w_KD]],"B":[b_1,…,b_K]}
 //
 // Every float64 survives json.Marshal and UnmarshalJSON bit for bit. The
-// document must hold K ≥ 2 rows of the same length D ≥ 1 and K biases, and
-// no other field; the weights are copied into one contiguous array, as
-// [New] lays them out. On any error m is left as it was. The error wraps
-// ErrShape if the document is well-formed JSON for the fields but the
-// wrong shape; a malformed document, an unknown field or a number out of
-// the float64 range gives the decoder's error.
+// document must be an object with exactly the keys "W" and "B", each once,
+// spelt so (encoding/json would also take "w" or a repeated key), holding
+// K ≥ 2 rows of the same length D ≥ 1 and K biases; the weights are copied
+// into one contiguous array, as [New] lays them out. The JSON null leaves
+// m as it is, as encoding/json does for any value. On any error m is left
+// as it was. The error wraps ErrShape if the document is well-formed but
+// has a missing key or the wrong shape; a malformed document, another key,
+// a repeated key or a number out of the float64 range gives an error
+// saying so.
 func (m *Model) UnmarshalJSON(data []byte) error {
+	if string(bytes.TrimSpace(data)) == "null" {
+		return nil
+	}
 	var v struct {
 		W [][]float64
 		B []float64
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&v); err != nil {
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return errors.New("softmax: decoding model: want a JSON object")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("softmax: decoding model: %w", err)
+		}
+		key, _ := t.(string)
+		var dst any
+		switch key {
+		case "W":
+			dst = &v.W
+		case "B":
+			dst = &v.B
+		default:
+			return fmt.Errorf("softmax: decoding model: unknown key %q, want \"W\" and \"B\"", key)
+		}
+		if seen[key] {
+			return fmt.Errorf("softmax: decoding model: key %q repeated", key)
+		}
+		seen[key] = true
+		if err := dec.Decode(dst); err != nil {
+			return fmt.Errorf("softmax: decoding model: %w", err)
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
 		return fmt.Errorf("softmax: decoding model: %w", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {

@@ -43,11 +43,12 @@ var (
 // loss or a logit of a finite example is NaN or ±Inf, as it is once the
 // weights have overflowed.
 //
-// Step does not allocate once it has run on a batch of the same size. A
-// batch of more than parallelWork multiply-adds is shared with other
-// goroutines, with the same result bit for bit. X and y must not change
-// during the call, nor share memory with the model. Step panics if the
-// model is not K×D with K ≥ 2.
+// Step does not allocate once it has run on a batch of its size, except
+// that a batch of |S|·K·D ≥ 2²¹ multiply-adds, which it shares with other
+// goroutines, allocates a few small things to start them; the result is
+// the same bit for bit either way. X and y must not change during the
+// call, nor share memory with the model. Step panics if the model is not
+// K×D with K ≥ 2.
 func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error) {
 	m.mustShape()
 	if err := checkRates(lr, lambda); err != nil {
@@ -336,17 +337,19 @@ type Config struct {
 // order (the last batch may be shorter). Training continues from the
 // model's current weights.
 //
-// On a bad argument Train returns an error and leaves the model exactly as
-// it was. The error wraps ErrEmpty if N = 0; ErrShape if len(y) != N or a
-// row does not have D features; ErrLabel if a label is outside [0, K);
-// ErrValue if a feature, or a weight or bias of the model, is NaN or ±Inf;
-// ErrConfig if a Config field is out of its range. Features are checked by
-// the steps, as they meet them.
+// On an error of its own Train puts back the weights it was called with:
+// a failed Train, like a failed Step, changes nothing. The error wraps
+// ErrEmpty if N = 0; ErrShape if len(y) != N or a row does not have D
+// features; ErrLabel if a label is outside [0, K); ErrValue if a feature,
+// or a weight or bias of the model, is NaN or ±Inf; ErrConfig if a Config
+// field is out of its range, or ηλ ≥ 2; ErrDiverged if a step or an epoch
+// makes the loss or a weight NaN or infinite, naming the epoch and the
+// learning rate. The shapes, labels, settings and weights are checked
+// before training starts, the features by the steps as they meet them. A
+// model is never left holding a NaN.
 //
-// If a step or an epoch makes the loss or a weight NaN or infinite, Train
-// puts back the weights the model had at the start of that epoch and
-// returns an error wrapping ErrDiverged that names the epoch and the
-// learning rate. A model is never left holding a NaN.
+// An error from Progress is not Train's own: it ends training with the
+// weights of the epochs done (see [Config]).
 //
 // Train allocates its scratch space once per call: the order of the N
 // examples, one batch of row headers and labels, a copy of the model and

@@ -4,7 +4,6 @@
 package softmax
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -430,72 +429,6 @@ func TestTrainAllocs(t *testing.T) {
 					t.Errorf("K=%d D=%d batch %d: Train with N=%d, %d epochs: %v allocations, want at most %v for N=1000, 1 epoch, and %v more per shared step", sh.K, sh.D, batch, c.N, c.epochs, n, base, perStep)
 				}
 			}
-		}
-	}
-}
-
-func TestJSON(t *testing.T) {
-	// D = 5: 40-byte rows, which the allocator would not place back to
-	// back, so the layout check below sees whether the decoder joined them.
-	m := randModel(rand.New(rand.NewPCG(28, 28)), 3, 5, 1)
-	// Values that a careless encoding would not bring back exactly.
-	m.W[0][0] = math.Copysign(0, -1)
-	m.W[0][1] = 5e-324 // the smallest subnormal
-	m.W[1][2] = math.MaxFloat64
-	m.W[2][3] = 0.1 + 0.2
-	m.B[1] = -1.0 / 3
-	data, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(string(data), `{"W":[[`) || !strings.Contains(string(data), `]],"B":[`) {
-		t.Errorf("json.Marshal(model) = %s, want {\"W\":[[…]],\"B\":[…]}", data)
-	}
-	var back Model
-	if err := json.Unmarshal(data, &back); err != nil {
-		t.Fatalf("json.Unmarshal(%s) = %v", data, err)
-	}
-	if !sameModel(&back, m) {
-		t.Errorf("JSON round trip changed the model: %v %v, want %v %v", back.W, back.B, m.W, m.B)
-	}
-	checkLayout(t, "decoded model", &back)
-}
-
-func TestJSONRejects(t *testing.T) {
-	for _, tt := range []struct {
-		doc  string
-		want error // nil: the decoder's own error
-	}{
-		{`null`, ErrShape},
-		{`{}`, ErrShape},
-		{`{"W":[[1,2]],"B":[0]}`, ErrShape},
-		{`{"W":[[],[]],"B":[0,0]}`, ErrShape},
-		{`{"W":[[1,2],[3]],"B":[0,0]}`, ErrShape},
-		{`{"W":[[1,2],[3,4,5]],"B":[0,0]}`, ErrShape},
-		{`{"W":[[1,2],[3,4]],"B":[0]}`, ErrShape},
-		{`{"W":[[1,2],[3,4]]}`, ErrShape},
-		{`{"W":[[1,2],[3,4]],"B":[0,0,0]}`, ErrShape},
-		{`{"W":[[1,2],[3,4]],"B":[0,0],"L2":1}`, nil},
-		{`{"W":[[1,2],[3,1e400]],"B":[0,0]}`, nil},
-		{`{"W":[[1,2],[3,"4"]],"B":[0,0]}`, nil},
-		{`{"W":[[1,2],[3,4]],"B":[0,0]}x`, nil},
-		{`{"W":[[1,2],[3,4]],"B":[0,0]} {}`, nil},
-		{`[]`, nil},
-		{`{"W":[[1,2],[3,NaN]],"B":[0,0]}`, nil},
-	} {
-		m := New(2, 3)
-		m.W[0][0], m.B[1] = 7, -7
-		before := clone(m)
-		err := m.UnmarshalJSON([]byte(tt.doc))
-		if err == nil {
-			t.Errorf("UnmarshalJSON(%s) = nil, want an error", tt.doc)
-		} else if tt.want != nil && !errors.Is(err, tt.want) {
-			t.Errorf("UnmarshalJSON(%s) = %v, want an error wrapping %v", tt.doc, err, tt.want)
-		} else if !strings.HasPrefix(err.Error(), "softmax: ") {
-			t.Errorf("UnmarshalJSON(%s) = %q, want the prefix softmax:", tt.doc, err)
-		}
-		if !sameModel(m, before) || len(m.W) != 2 {
-			t.Errorf("UnmarshalJSON(%s) changed the model to %v %v", tt.doc, m.W, m.B)
 		}
 	}
 }
