@@ -19,8 +19,12 @@ import "fmt"
 // A NaN or infinite feature gives NaN or infinite entries in g and in C.
 //
 // Gradient does not allocate; it uses g.B as scratch for the logits. It
-// panics if len(x) != D, if label is outside [0, K), if g is m, or if g
-// does not have the shape of m (K rows of D weights and K biases).
+// writes g while it reads m and x, so g must not share memory with either
+// (g may not be m, nor hold any of m's rows or biases, and x may not be
+// g.B or part of g.W); it checks only that g is not m. Gradient panics if
+// the model is not K×D with K ≥ 2, if len(x) != D, if label is outside
+// [0, K), if g is m, or if g does not have the shape of m (K rows of D
+// weights and K biases).
 func (m *Model) Gradient(g *Model, x []float64, label int) float64 {
 	m.mustGradient(g, x)
 	if label < 0 || label >= m.Classes() {
@@ -61,8 +65,9 @@ func delta(z []float64, label int) float64 {
 // and in C.
 //
 // GradientTarget does not allocate; it uses g.B as scratch for the
-// logits. It panics if len(x) != D, if len(t) != K, if g is m, or if g does
-// not have the shape of m.
+// logits. g must not share memory with m, x or t, as for [Model.Gradient].
+// It panics if the model is not K×D with K ≥ 2, if len(x) != D, if
+// len(t) != K, if g is m, or if g does not have the shape of m.
 func (m *Model) GradientTarget(g *Model, x, t []float64) float64 {
 	m.mustGradient(g, x)
 	if len(t) != m.Classes() {
@@ -96,6 +101,7 @@ func outer(G [][]float64, a, x []float64) {
 // mustGradient panics unless x has D features and g is a model of the same
 // shape as m and distinct from it.
 func (m *Model) mustGradient(g *Model, x []float64) {
+	m.mustShape()
 	m.mustFeatures(x)
 	if g == m {
 		panic("softmax: gradient destination g is the model itself")

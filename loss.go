@@ -15,12 +15,14 @@ import (
 //
 // It is computed from the logits as (m − z_label) + log1p(Σ_{k≠argmax}
 // exp(z_k − m)), m = max_k z_k, which is the numerically safe form of
-// −math.Log(Softmax(z)[label]): it stays finite and exact for finite z
-// even where p_label underflows to 0, and it is ≥ 0.
+// −math.Log(Softmax(z)[label]): it stays finite and exact even where
+// p_label underflows to 0, and it is ≥ 0. It is finite for finite z as
+// long as max z − z_label does not overflow, which takes logits more than
+// 1.8e308 apart, such as [1e308 −1e308].
 //
 // Special cases are (K = len(z)):
 //
-//	CrossEntropy(z, label) = log K if every z_k is the same finite number
+//	CrossEntropy(z, label) = log K, to within an ulp, if every z_k is the same finite number
 //	CrossEntropy(z, label) = +Inf if z_label = −Inf and some z_k is finite
 //	CrossEntropy(z, label) = log n if z_label = +Inf and n entries are +Inf
 //	CrossEntropy(z, label) = +Inf if z_label is finite and some z_k = +Inf
@@ -53,17 +55,22 @@ func CrossEntropy(z []float64, label int) float64 {
 // t is usually a probability distribution (t_i ≥ 0, Σ_i t_i = 1), and a
 // one-hot t gives [CrossEntropy]; any real t is accepted, and C is then the
 // same weighted sum. Like CrossEntropy it is computed from the logits, so
-// it stays finite for finite z and t.
+// it stays finite for finite z and t, unless max z − z_i or the sum
+// overflows.
 //
-// Special cases are:
+// Special cases are (z_i = −Inf gives −log p_i = +Inf, if some z_k is
+// finite):
 //
 //	CrossEntropyTarget([], []) = 0
 //	a term with t_i = 0 adds 0, even if z_i = −Inf (0·log 0 = 0)
-//	CrossEntropyTarget(z, t) = +Inf if some t_i > 0 has z_i = −Inf and some z_k is finite
+//	CrossEntropyTarget(z, t) = +Inf if some z_i = −Inf have t_i > 0, none t_i < 0, and some z_k is finite
+//	CrossEntropyTarget(z, t) = −Inf if some z_i = −Inf have t_i < 0, none t_i > 0, and some z_k is finite
+//	CrossEntropyTarget(z, t) = NaN if z_i = −Inf have t_i of both signs (+Inf − Inf)
 //	CrossEntropyTarget(z, t) = NaN if every z_k is −Inf
 //	CrossEntropyTarget(z, t) = NaN if any z_k or t_i is NaN
 //
-// +Inf logits follow [LogSoftmax]: the +Inf entries share the probability.
+// +Inf logits follow [LogSoftmax]: the +Inf entries share the probability,
+// and every other entry counts as a z_i = −Inf above.
 //
 // CrossEntropyTarget does not allocate. It panics if len(t) != len(z).
 func CrossEntropyTarget(z, t []float64) float64 {

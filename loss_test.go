@@ -127,6 +127,9 @@ func TestCrossEntropyTarget(t *testing.T) {
 		// 0·log 0 = 0: a class the target rules out may have probability 0.
 		{"zero target on -Inf", []float64{0, math.Inf(-1)}, []float64{1, 0}, 0},
 		{"positive target on -Inf", []float64{0, math.Inf(-1)}, []float64{0.5, 0.5}, inf},
+		{"negative target on -Inf", []float64{0, math.Inf(-1)}, []float64{1, -1}, math.Inf(-1)},
+		{"targets of both signs on -Inf", []float64{math.Inf(-1), math.Inf(-1), 0}, []float64{1, -1, 1}, nan},
+		{"negative target off +Inf", []float64{inf, 0}, []float64{1, -0.5}, math.Inf(-1)},
 		{"two +Inf", []float64{inf, 0, inf}, []float64{0.5, 0, 0.5}, math.Log(2)},
 		{"+Inf and a target elsewhere", []float64{inf, 0}, []float64{0.5, 0.5}, inf},
 		{"all -Inf", []float64{math.Inf(-1), math.Inf(-1)}, []float64{1, 0}, nan},
@@ -162,4 +165,17 @@ func TestLossAllocs(t *testing.T) {
 
 func BenchmarkCrossEntropy(b *testing.B) {
 	benchLogits(b, func(_, z []float64, i int) float64 { return CrossEntropy(z, i%len(z)) })
+}
+
+func TestLossAtZero(t *testing.T) {
+	rng := rand.New(rand.NewPCG(20, 20))
+	for _, K := range []int{2, 3, 10, 100} {
+		X, y := randData(rng, 30, 5, K)
+		L, err := New(K, 5).Loss(X, y)
+		// Every logit is 0, so every p_k = 1/K and C = log K; the mean of
+		// the N = 30 losses rounds up to N times.
+		if want := math.Log(float64(K)); err != nil || !closeRel(L, want, 2*30*u) {
+			t.Errorf("New(%d, 5).Loss = %v, %v, want ln %d = %v", K, L, err, K, want)
+		}
+	}
 }

@@ -193,7 +193,10 @@ import (
 //	Softmax(z) = 1/n on each of the n entries equal to +Inf, 0 elsewhere
 //	Softmax(z) = NaN everywhere if every z_k is −Inf
 //	Softmax(z) = NaN everywhere if any z_k is NaN
-//	Softmax(z + c) = Softmax(z) for any finite c
+//	Softmax(z + c) = Softmax(z) for any c with every z_k + c exact
+//
+// The shift c must leave the logits exact: for c = 1e300, say, z + c
+// rounds every z_k to the same number, and the result is uniform.
 //
 // If dst is nil a new slice is allocated; otherwise Softmax does not
 // allocate. dst may be the same slice as z. Softmax panics if dst is not
@@ -243,12 +246,12 @@ func Softmax(dst, z []float64) []float64 {
 // Special cases are:
 //
 //	LogSoftmax([]) = []
-//	LogSoftmax(z) = −log K everywhere if every z_k is the same finite number
+//	LogSoftmax(z) = −log K everywhere, to within an ulp, if every z_k is the same finite number
 //	LogSoftmax(z) = −Inf for each z_k = −Inf, if some z_j is finite
 //	LogSoftmax(z) = −log n on each of the n entries equal to +Inf, −Inf elsewhere
 //	LogSoftmax(z) = NaN everywhere if every z_k is −Inf
 //	LogSoftmax(z) = NaN everywhere if any z_k is NaN
-//	LogSoftmax(z + c) = LogSoftmax(z) for any finite c
+//	LogSoftmax(z + c) = LogSoftmax(z) for any c with every z_k + c exact
 //
 // If dst is nil a new slice is allocated; otherwise LogSoftmax does not
 // allocate. dst may be the same slice as z. LogSoftmax panics if dst is not
@@ -283,16 +286,17 @@ func LogSoftmax(dst, z []float64) []float64 {
 //
 // It is the numerically safe form of math.Log of a sum of math.Exp, which
 // overflows for z_j above about 709.78. The result lies in
-// [max z, max z + log K].
+// [max z, max z + log K], to within an ulp at the top: log1p(K − 1), which
+// equal logits give, can differ from math.Log(K) in the last bit.
 //
 // Special cases are:
 //
 //	LogSumExp([]) = −Inf (the log of an empty sum)
-//	LogSumExp(z) = z_1 + log K if every z_k equals z_1, a finite number
+//	LogSumExp(z) = z_1 + log K, to within an ulp, if every z_k equals z_1, a finite number
 //	LogSumExp(z) = +Inf if any z_k is +Inf and none is NaN
 //	LogSumExp(z) = −Inf if every z_k is −Inf
 //	LogSumExp(z) = NaN if any z_k is NaN
-//	LogSumExp(z + c) = LogSumExp(z) + c for any finite c
+//	LogSumExp(z + c) = LogSumExp(z) + c for any c with every z_k + c exact
 //
 // LogSumExp does not allocate.
 func LogSumExp(z []float64) float64 {
@@ -463,9 +467,10 @@ func (m *Model) Features() int {
 // A NaN or infinite feature gives NaN or infinite logits.
 //
 // If dst is nil a new slice is allocated; otherwise Logits does not
-// allocate. dst must not overlap x. Logits panics if len(x) != D, or if dst
-// is not nil and len(dst) != K.
+// allocate. dst must not overlap x. Logits panics if the model is not K×D
+// with K ≥ 2, if len(x) != D, or if dst is not nil and len(dst) != K.
 func (m *Model) Logits(dst, x []float64) []float64 {
+	m.mustShape()
 	m.mustFeatures(x)
 	z := use(dst, m.Classes(), "Logits")
 	m.logits(z, x)
@@ -556,11 +561,15 @@ func rowsPerPass(r int) int {
 // with the special cases of [Softmax] for non-finite logits.
 //
 // If dst is nil a new slice is allocated; otherwise Probabilities does not
-// allocate. dst must not overlap x. Probabilities panics if len(x) != D, or
-// if dst is not nil and len(dst) != K.
+// allocate. dst must not overlap x. Probabilities panics if the model is
+// not K×D with K ≥ 2, if len(x) != D, or if dst is not nil and
+// len(dst) != K.
 func (m *Model) Probabilities(dst, x []float64) []float64 {
-	z := m.Logits(dst, x)
-	return Softmax(z, z)
+	m.mustShape()
+	m.mustFeatures(x)
+	p := use(dst, m.Classes(), "Probabilities")
+	m.logits(p, x) // z
+	return Softmax(p, p)
 }
 
 // Predict returns the class the model finds most probable for x: the index
@@ -572,8 +581,10 @@ func (m *Model) Probabilities(dst, x []float64) []float64 {
 // smallest index. NaN logits are never chosen, and if every logit is NaN
 // (x holds a NaN, say) Predict returns −1.
 //
-// Predict does not allocate. It panics if len(x) != D.
+// Predict does not allocate. It panics if the model is not K×D with
+// K ≥ 2, or if len(x) != D.
 func (m *Model) Predict(x []float64) int {
+	m.mustShape()
 	m.mustFeatures(x)
 	// The logits are computed predictBuf classes at a time, into an array
 	// on the stack, keeping the running argmax.
@@ -704,8 +715,12 @@ func checkFinite(n int, x, z []float64) error {
 }
 
 // mustShape panics unless the model is K×D with K ≥ 2, D ≥ 1 and K biases.
+// It costs O(K), so that the per-example methods can afford it.
 func (m *Model) mustShape() {
 	K, D := m.Classes(), m.Features()
+	if K == 0 && len(m.B) == 0 {
+		panic("softmax: the model is empty (the zero Model): make one with New, or decode one")
+	}
 	ok := K >= 2 && D >= 1 && len(m.B) == K
 	for k := 0; ok && k < K; k++ {
 		ok = len(m.W[k]) == D

@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -396,8 +398,74 @@ func TestPanics(t *testing.T) {
 	wantPanic(t, "Logits(nil, x[3])", func() { m.Logits(nil, []float64{1, 2, 3}) }, "len(x) = 3", "want 2")
 	wantPanic(t, "Logits(dst[2], x[2])", func() { m.Logits(make([]float64, 2), []float64{1, 2}) }, "len(dst) = 2", "want 3")
 	wantPanic(t, "Probabilities(nil, x[1])", func() { m.Probabilities(nil, []float64{1}) }, "len(x) = 1", "want 2")
-	wantPanic(t, "Probabilities(dst[4], x[2])", func() { m.Probabilities(make([]float64, 4), []float64{1, 2}) }, "len(dst) = 4", "want 3")
+	wantPanic(t, "Probabilities(dst[4], x[2])", func() { m.Probabilities(make([]float64, 4), []float64{1, 2}) }, "Probabilities destination", "len(dst) = 4", "want 3")
 	wantPanic(t, "Predict(x[0])", func() { m.Predict(nil) }, "len(x) = 0", "want 2")
+}
+
+// TestPanicsBadModel checks that a zero Model, or one reshaped by hand,
+// makes the per-example methods panic with the package's own message,
+// never with a runtime index error.
+func TestPanicsBadModel(t *testing.T) {
+	x := []float64{1, 2}
+	var zero Model
+	shortB := New(3, 2)
+	shortB.B = shortB.B[:2]
+	longB := New(3, 2)
+	longB.B = append(longB.B, 0)
+	ragged := New(3, 2)
+	ragged.W[2] = ragged.W[2][:1]
+	oneClass := New(3, 2)
+	oneClass.W, oneClass.B = oneClass.W[:1], oneClass.B[:1]
+	for _, tt := range []struct {
+		name string
+		m    *Model
+		want string
+	}{
+		{"zero", &zero, "the model is empty"},
+		{"short B", shortB, "2 biases"},
+		{"long B", longB, "4 biases"},
+		{"ragged", ragged, "not K×D"},
+		{"one class", oneClass, "not K×D"},
+	} {
+		m := tt.m
+		g := New(3, 2)
+		wantPanic(t, tt.name+".Logits", func() { m.Logits(nil, x) }, tt.want)
+		wantPanic(t, tt.name+".Probabilities", func() { m.Probabilities(nil, x) }, tt.want)
+		wantPanic(t, tt.name+".Predict", func() { m.Predict(x) }, tt.want)
+		wantPanic(t, tt.name+".Gradient", func() { m.Gradient(g, x, 0) }, tt.want)
+		wantPanic(t, tt.name+".GradientTarget", func() { m.GradientTarget(g, x, []float64{1, 0, 0}) }, tt.want)
+		wantPanic(t, tt.name+".Clone", func() { m.Clone() }, tt.want)
+		wantPanic(t, tt.name+".Loss", func() { m.Loss([][]float64{x}, []int{0}) }, tt.want)
+		wantPanic(t, tt.name+".Step", func() { m.Step([][]float64{x}, []int{0}, 0.1, 0) }, tt.want)
+	}
+}
+
+// TestClone checks that Clone copies every weight and bias bit for bit
+// into the layout New makes, and that the copy and the original share no
+// memory.
+func TestClone(t *testing.T) {
+	m := randModel(rand.New(rand.NewPCG(47, 47)), 3, 5, 1)
+	m.W[0][0] = math.Copysign(0, -1)
+	c := m.Clone()
+	if !sameModel(c, m) {
+		t.Errorf("Clone() = %v %v, want %v %v", c.W, c.B, m.W, m.B)
+	}
+	checkLayout(t, "Clone()", c)
+	before := clone(m)
+	for k := range c.W {
+		for d := range c.W[k] {
+			c.W[k][d] = 42
+		}
+		c.B[k] = 42
+	}
+	if !sameModel(m, before) {
+		t.Errorf("changing the clone changed the original")
+	}
+	// A decoded model and a model copied by value clone the same way.
+	byValue := *m
+	if c := byValue.Clone(); !sameModel(c, m) || &c.W[0][0] == &m.W[0][0] {
+		t.Errorf("Clone of a copy by value shares memory or differs")
+	}
 }
 
 func TestNew(t *testing.T) {
@@ -674,3 +742,232 @@ func TestJSONNull(t *testing.T) {
 	}
 }
 
+// TestLogSumExpEqual checks the equal-logit case of LogSumExp, LogSoftmax
+// and CrossEntropy against log K, which they give to within an ulp, as
+// documented: log1p(K − 1) is not always math.Log(K) to the last bit
+// (K = 1524, 2993, 5856 and 185789 are such K), and for K = 5856 it is
+// one ulp above it.
+func TestLogSumExpEqual(t *testing.T) {
+	for _, K := range []int{2, 3, 10, 1000, 1524, 2993, 5856, 185789} {
+		z := make([]float64, K)
+		want := math.Log(float64(K))
+		ulp := math.Nextafter(want, inf) - want
+		if got := LogSumExp(z); math.Abs(got-want) > ulp {
+			t.Errorf("LogSumExp(%d zeros) = %v, want log %d = %v to within an ulp", K, got, K, want)
+		}
+		if got := -LogSoftmax(nil, z)[K-1]; math.Abs(got-want) > ulp {
+			t.Errorf("−LogSoftmax(%d zeros)[K−1] = %v, want %v to within an ulp", K, got, want)
+		}
+		if got := CrossEntropy(z, 0); math.Abs(got-want) > ulp {
+			t.Errorf("CrossEntropy(%d zeros, 0) = %v, want %v to within an ulp", K, got, want)
+		}
+	}
+	// The shift invariance needs exact shifted logits: 1e300 swallows them.
+	if got := Softmax(nil, []float64{0 + 1e300, 1 + 1e300}); got[0] != 0.5 || got[1] != 0.5 {
+		t.Errorf("Softmax([1e300 1e300+1]) = %v, want [0.5 0.5]: z + c rounds to equal logits", got)
+	}
+	// CrossEntropy is finite for finite z until max z − z_label overflows.
+	if got := CrossEntropy([]float64{1e308, -1e308}, 1); !math.IsInf(got, 1) {
+		t.Errorf("CrossEntropy([1e308 −1e308], 1) = %v, want +Inf: the difference overflows", got)
+	}
+	if got := CrossEntropy([]float64{8e307, -8e307}, 1); got != 1.6e308 {
+		t.Errorf("CrossEntropy([8e307 −8e307], 1) = %v, want 1.6e308", got)
+	}
+}
+
+// randData returns N examples of D normal features whose labels come from a
+// random linear model plus noise, so that they are learnable but not
+// separable.
+func randData(rng *rand.Rand, N, D, K int) ([][]float64, []int) {
+	teacher := randModel(rng, K, D, 1)
+	X := make([][]float64, N)
+	y := make([]int, N)
+	for n := range X {
+		X[n] = randVec(rng, D)
+		z := teacher.Logits(nil, X[n])
+		for k := range z {
+			z[k] += rng.NormFloat64()
+		}
+		_, y[n] = maxIndex(z)
+	}
+	return X, y
+}
+
+func clone(m *Model) *Model {
+	c := &Model{W: rows(make([]float64, m.Classes()*m.Features()), m.Classes(), m.Features()), B: make([]float64, m.Classes())}
+	m.copyTo(c)
+	return c
+}
+
+// sameModel reports whether a and b hold bit-identical parameters.
+func sameModel(a, b *Model) bool {
+	if a.Classes() != b.Classes() || a.Features() != b.Features() {
+		return false
+	}
+	for k := range a.W {
+		for d := range a.W[k] {
+			if math.Float64bits(a.W[k][d]) != math.Float64bits(b.W[k][d]) {
+				return false
+			}
+		}
+		if math.Float64bits(a.B[k]) != math.Float64bits(b.B[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+// benchData returns N examples of D features in [0, 1], clustered by
+// class like pixel intensities, built once from a fixed seed.
+func benchData(N, D, K int) ([][]float64, []int) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	means := make([][]float64, K)
+	for k := range means {
+		means[k] = make([]float64, D)
+		for d := range means[k] {
+			means[k][d] = min(1, max(0, 0.5+0.03*rng.NormFloat64()))
+		}
+	}
+	X := make([][]float64, N)
+	y := make([]int, N)
+	for n := range X {
+		y[n] = n % K
+		X[n] = make([]float64, D)
+		for d := range X[n] {
+			X[n][d] = min(1, max(0, means[y[n]][d]+0.3*rng.NormFloat64()))
+		}
+	}
+	return X, y
+}
+
+// BenchmarkAccuracy times Accuracy over a data set.
+func BenchmarkAccuracy(b *testing.B) {
+	for _, sh := range []struct{ K, D, N int }{{3, 4, 20000}, {10, 784, 5000}, {100, 784, 1000}} {
+		b.Run(fmt.Sprintf("K=%d/D=%d", sh.K, sh.D), func(b *testing.B) {
+			X, y := benchData(sh.N, sh.D, sh.K)
+			m := randModel(rand.New(rand.NewPCG(1, 1)), sh.K, sh.D, 0.01)
+			b.ReportAllocs()
+			b.ResetTimer()
+			var s float64
+			for i := 0; i < b.N; i++ {
+				a, err := m.Accuracy(X, y)
+				if err != nil {
+					b.Fatal(err)
+				}
+				s += a
+			}
+			sink = s
+			b.ReportMetric(float64(sh.N)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+		})
+	}
+}
+
+// TestConcurrentReads has many goroutines use one trained model at once
+// through every method that only reads it; each must get what a lone
+// caller gets. Run with -race, it also checks that they share no writes.
+func TestConcurrentReads(t *testing.T) {
+	rng := rand.New(rand.NewPCG(33, 33))
+	X, y := randData(rng, 300, 40, 5)
+	m := New(5, 40)
+	if err := m.Train(X, y, Config{LearningRate: 0.05, Epochs: 3, BatchSize: 8}); err != nil {
+		t.Fatal(err)
+	}
+	wantLoss, _ := m.Loss(X, y)
+	wantAcc, _ := m.Accuracy(X, y)
+	wantZ := make([][]float64, len(X))
+	wantP := make([][]float64, len(X))
+	wantY := make([]int, len(X))
+	for n, x := range X {
+		wantZ[n] = m.Logits(nil, x)
+		wantP[n] = m.Probabilities(nil, x)
+		wantY[n] = m.Predict(x)
+	}
+	const goroutines = 8
+	errs := make(chan string, goroutines)
+	for g := 0; g < goroutines; g++ {
+		go func(g int) {
+			z, p := make([]float64, 5), make([]float64, 5)
+			for rep := 0; rep < 3; rep++ {
+				for n, x := range X {
+					if !allBits(m.Logits(z, x), wantZ[n]) || !allBits(m.Probabilities(p, x), wantP[n]) || m.Predict(x) != wantY[n] {
+						errs <- fmt.Sprintf("goroutine %d: Logits, Probabilities or Predict of row %d differ", g, n)
+						return
+					}
+				}
+				if L, err := m.Loss(X, y); err != nil || math.Float64bits(L) != math.Float64bits(wantLoss) {
+					errs <- fmt.Sprintf("goroutine %d: Loss = %v, %v, want %v", g, L, err, wantLoss)
+					return
+				}
+				if A, err := m.Accuracy(X, y); err != nil || A != wantAcc {
+					errs <- fmt.Sprintf("goroutine %d: Accuracy = %v, %v, want %v", g, A, err, wantAcc)
+					return
+				}
+			}
+			errs <- ""
+		}(g)
+	}
+	for g := 0; g < goroutines; g++ {
+		if msg := <-errs; msg != "" {
+			t.Error(msg)
+		}
+	}
+}
+
+// TestParallel checks the fork-join under Loss, Accuracy and large steps:
+// every part runs exactly once, small work runs the parts in order on the
+// calling goroutine, a panic in any part reaches the caller with its value
+// and can be recovered there, and no goroutine is left running.
+func TestParallel(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	before := runtime.NumGoroutine()
+	for _, work := range []int{0, parallelWork} {
+		for _, parts := range []int{0, 1, 2, 7, 100} {
+			calls := make([]int32, parts)
+			var order []int
+			parallel(parts, work, func(part int) {
+				calls[part]++ // parts are disjoint: no two calls write one element
+				if work == 0 {
+					order = append(order, part)
+				}
+			})
+			for p, c := range calls {
+				if c != 1 {
+					t.Errorf("parallel(%d, %d): part %d ran %d times, want 1", parts, work, p, c)
+				}
+			}
+			if work == 0 && fmt.Sprint(order) != fmt.Sprint(seq(parts)) {
+				t.Errorf("parallel(%d, 0) ran the parts in the order %v, want %v", parts, order, seq(parts))
+			}
+		}
+		for _, bad := range []int{0, 1, 63} {
+			got := func() (r any) {
+				defer func() { r = recover() }()
+				parallel(64, work, func(part int) {
+					if part == bad {
+						panic(fmt.Sprintf("part %d", part))
+					}
+				})
+				return nil
+			}()
+			if want := fmt.Sprintf("part %d", bad); got != want {
+				t.Errorf("parallel(64, %d) with part %d panicking: recovered %v, want %q", work, bad, got, want)
+			}
+		}
+	}
+	// Helpers have called Done before they return; give them the moment
+	// it takes to exit.
+	for i := 0; i < 100 && runtime.NumGoroutine() > before; i++ {
+		time.Sleep(time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines left running after parallel, want %d", n, before)
+	}
+}
+
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}

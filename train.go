@@ -298,7 +298,7 @@ const (
 // zero field means its documented default.
 type Config struct {
 	// LearningRate is the step size η > 0 of each update. Zero means
-	// DefaultLearningRate (0.01).
+	// DefaultLearningRate (0.01). With L2, ηλ must be below 2.
 	LearningRate float64
 	// Epochs is the number of passes over the data. Zero means
 	// DefaultEpochs (10).
@@ -313,14 +313,20 @@ type Config struct {
 	L2 float64
 	// Seed seeds the random order in which each epoch visits the examples.
 	// Every value, 0 included, is a valid seed; the same data, Config and
-	// Seed give bit-identical weights.
+	// Seed give bit-identical weights. Each call of Train starts the
+	// sequence afresh, so calling Train for one epoch at a time with one
+	// Seed visits the examples in the same order every time: a schedule
+	// of one-epoch calls should change the Seed from call to call (the
+	// epoch number will do).
 	Seed uint64
 	// Progress, if not nil, is called after each epoch with its number
 	// (from 1) and the mean cross-entropy of that epoch's examples, each
 	// measured in the forward pass of its own step (so with the weights of
-	// that moment, and without the penalty). It may read the model but not
-	// change it. If it returns ErrStop, training ends and Train returns
-	// nil; any other non-nil error ends training and Train returns it
+	// that moment, and without the penalty). It may read the model (and
+	// Clone it) but not change it, nor X or y. If it returns ErrStop
+	// itself, compared with ==, training ends and Train returns nil, as
+	// filepath.WalkDir treats fs.SkipAll; any other non-nil error, one
+	// that wraps ErrStop included, ends training and Train returns it
 	// wrapped. In both cases the model keeps the weights of the epochs
 	// done.
 	Progress func(epoch int, loss float64) error
@@ -402,7 +408,7 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 		}
 		if c.Progress != nil {
 			if err := c.Progress(epoch, loss); err != nil {
-				if errors.Is(err, ErrStop) {
+				if err == ErrStop { // only ErrStop itself, as fs.SkipAll
 					return nil
 				}
 				return fmt.Errorf("softmax: training stopped by Progress after epoch %d: %w", epoch, err)
@@ -442,6 +448,14 @@ const seedStream = 0x736f66746d6178 // "softmax"
 // defaults put in for zero fields, or an error wrapping ErrConfig.
 func (c Config) resolve() (lr float64, epochs, batch int, err error) {
 	lr, epochs, batch = c.LearningRate, c.Epochs, c.BatchSize
+	switch {
+	case !(lr >= 0) || math.IsInf(lr, 1):
+		return 0, 0, 0, fmt.Errorf("%w: learning rate %v, want a finite η > 0, or 0 for the default %v", ErrConfig, lr, DefaultLearningRate)
+	case epochs < 0:
+		return 0, 0, 0, fmt.Errorf("%w: %d epochs, want ≥ 1, or 0 for the default %d", ErrConfig, epochs, DefaultEpochs)
+	case batch < 0:
+		return 0, 0, 0, fmt.Errorf("%w: batch size %d, want ≥ 1, or 0 for 1", ErrConfig, batch)
+	}
 	if lr == 0 {
 		lr = DefaultLearningRate
 	}
@@ -450,12 +464,6 @@ func (c Config) resolve() (lr float64, epochs, batch int, err error) {
 	}
 	if batch == 0 {
 		batch = 1
-	}
-	switch {
-	case epochs < 0:
-		return 0, 0, 0, fmt.Errorf("%w: %d epochs, want ≥ 0", ErrConfig, epochs)
-	case batch < 0:
-		return 0, 0, 0, fmt.Errorf("%w: batch size %d, want ≥ 0", ErrConfig, batch)
 	}
 	return lr, epochs, batch, checkRates(lr, c.L2)
 }
