@@ -6,6 +6,7 @@ package softmax_test
 import (
 	"encoding/csv"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 
@@ -39,6 +40,33 @@ func readIris(path string) (X [][]float64, y []int, err error) {
 		X, y = append(X, x), append(y, label)
 	}
 	return X, y, nil
+}
+
+// standardise returns the columns of X shifted to mean 0 and scaled to
+// standard deviation 1 (the population's, dividing by N), so that every
+// feature varies on the same scale; SGD converges far faster on features
+// so conditioned.
+func standardise(X [][]float64) [][]float64 {
+	N, D := float64(len(X)), len(X[0])
+	mean, sd := make([]float64, D), make([]float64, D)
+	for _, x := range X {
+		for d, xd := range x {
+			mean[d] += xd / N
+		}
+	}
+	for _, x := range X {
+		for d, xd := range x {
+			sd[d] += (xd - mean[d]) * (xd - mean[d]) / N
+		}
+	}
+	Xs := make([][]float64, len(X))
+	for n, x := range X {
+		Xs[n] = make([]float64, D)
+		for d, xd := range x {
+			Xs[n][d] = (xd - mean[d]) / math.Sqrt(sd[d])
+		}
+	}
+	return Xs
 }
 
 // Train a three-class model on the 150 flowers of Fisher's iris data, four
