@@ -5,13 +5,11 @@ package softmax_test
 
 import (
 	"flag"
-	"image"
-	"image/color"
-	"image/png"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/softmaxreg/softmax"
@@ -19,57 +17,56 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the figures in doc/ instead of checking them")
 
-// TestFigures draws the README's figures and checks that the files in doc/
-// hold exactly those pixels; with -update it writes them instead:
+// TestFigures draws the README's figures as SVG and checks that the files
+// in doc/ hold exactly that text; with -update it writes them instead:
 //
 //	go test -run TestFigures -args -update
 //
-// The pixels depend on trained weights, which are the same on every run of
-// one platform; compilers that fuse multiply-adds (arm64, ppc64, s390x)
-// round differently, so the check runs on amd64, where the files are made.
+// Every coordinate is rounded to a tenth of a pixel, so that the last-bit
+// differences between platforms (arm64 fuses multiply-adds, amd64 does
+// not) do not change the files.
 func TestFigures(t *testing.T) {
 	X, y, err := readIris("testdata/iris.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
-	figures := map[string]*image.RGBA{
-		"regions.png": drawRegions(t, X, y),
-		"loss.png":    drawLoss(t, X, y),
-	}
-	for name, img := range figures {
+	for name, svg := range map[string]string{
+		"regions.svg":     drawRegions(t, X, y),
+		"loss.svg":        drawLoss(t, X, y),
+		"convergence.svg": drawConvergence(t, X, y),
+	} {
 		path := filepath.Join("doc", name)
 		if *update {
-			if err := writePNG(path, img); err != nil {
+			if err := os.WriteFile(path, []byte(svg), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			continue
 		}
-		if runtime.GOARCH != "amd64" {
-			t.Skipf("the figures are drawn on amd64; %s rounds multiply-adds differently", runtime.GOARCH)
-		}
-		f, err := os.Open(path)
+		old, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatalf("%v (go test -run TestFigures -args -update draws it)", err)
 		}
-		old, err := png.Decode(f)
-		f.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		if diff := countDiff(old, img); diff != 0 {
-			t.Errorf("%s: %d pixels differ from what the code draws (go test -run TestFigures -args -update redraws it)", path, diff)
+		if string(old) != svg {
+			t.Errorf("%s is not what the code draws (go test -run TestFigures -args -update redraws it)", path)
 		}
 	}
 }
 
-// Class colours: setosa, versicolor, virginica.
-var palette = []color.RGBA{{0xd9, 0x5f, 0x02, 0xff}, {0x1b, 0x9e, 0x77, 0xff}, {0x75, 0x70, 0xb3, 0xff}}
+// Class colours, setosa, versicolor and virginica, and the paler tints of
+// their decision regions.
+var (
+	ink  = []string{"#d95f02", "#1b9e77", "#7570b3"}
+	tint = []string{"#f7cfb3", "#bfe3d8", "#d8d6eb"}
+)
+
+var species = []string{"setosa", "versicolor", "virginica"}
 
 // drawRegions trains a model on two features of iris, petal length and
-// petal width, and shades each point of that plane by the class the model
-// predicts there, paler where it is less sure; the training flowers are
-// drawn on top in their true class's colour.
-func drawRegions(t *testing.T, X [][]float64, y []int) *image.RGBA {
+// petal width, and draws the plane cut into the regions where each class
+// has the largest logit. Each region {x : z_k ≥ z_j for every j} is an
+// intersection of half-planes, a convex polygon, found by clipping the
+// plotted rectangle with the line z_k = z_j for each other class j.
+func drawRegions(t *testing.T, X [][]float64, y []int) string {
 	petals := make([][]float64, len(X))
 	for n, x := range X {
 		petals[n] = []float64{x[2], x[3]} // petal length, petal width (cm)
@@ -78,41 +75,51 @@ func drawRegions(t *testing.T, X [][]float64, y []int) *image.RGBA {
 	if err := m.Train(petals, y, softmax.Config{LearningRate: 0.05, Epochs: 2000, BatchSize: 4, L2: 1e-3, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
-	const W, H = 560, 280
-	const x0, x1, y0, y1 = 0.5, 7.5, 0, 2.8 // cm shown
-	img := image.NewRGBA(image.Rect(0, 0, W, H))
-	toX := func(cm float64) int { return int(math.Round((cm - x0) / (x1 - x0) * (W - 1))) }
-	toY := func(cm float64) int { return int(math.Round((y1 - cm) / (y1 - y0) * (H - 1))) }
-	p := make([]float64, 3)
-	for py := 0; py < H; py++ {
-		for px := 0; px < W; px++ {
-			x := []float64{x0 + (x1-x0)*float64(px)/(W-1), y1 - (y1-y0)*float64(py)/(H-1)}
-			m.Probabilities(p, x)
-			k := m.Predict(x)
-			// From a pale tint at p = 1/3 to a stronger one at p = 1.
-			img.Set(px, py, mix(palette[k], 0.15+0.35*(p[k]-1.0/3)*1.5))
+	p := newPlot("Decision regions of softmax regression on iris petals",
+		"petal length (cm)", "petal width (cm)", 0.5, 7.5, 0, 2.8, false, false)
+	for k := range species {
+		poly := [][2]float64{{p.x0, p.y0}, {p.x1, p.y0}, {p.x1, p.y1}, {p.x0, p.y1}}
+		for j := range species {
+			if j != k { // keep z_k − z_j = a·x + c ≥ 0
+				a := [2]float64{m.W[k][0] - m.W[j][0], m.W[k][1] - m.W[j][1]}
+				poly = clip(poly, a, m.B[k]-m.B[j])
+			}
 		}
-	}
-	for cm := 1.0; cm <= 7; cm++ { // ticks every centimetre
-		line(img, toX(cm), H-1, toX(cm), H-7, color.Black)
-	}
-	for cm := 0.5; cm <= 2.5; cm += 0.5 {
-		line(img, 0, toY(cm), 6, toY(cm), color.Black)
+		p.polygon(poly, tint[k])
 	}
 	for n, x := range petals {
-		disc(img, toX(x[0]), toY(x[1]), 4, color.Black)
-		disc(img, toX(x[0]), toY(x[1]), 3, palette[y[n]])
+		p.dot(x[0], x[1], ink[y[n]])
 	}
-	frame(img)
-	return img
+	p.ticks(1, 0.5, format("%.0f"), format("%.1f"))
+	for k, s := range species {
+		p.legendDot(k, s+": region predicted, flowers measured", tint[k], ink[k])
+	}
+	return p.end()
+}
+
+// clip returns the part of the convex polygon poly where a·x + c ≥ 0
+// (one step of Sutherland and Hodgman's algorithm).
+func clip(poly [][2]float64, a [2]float64, c float64) [][2]float64 {
+	f := func(v [2]float64) float64 { return a[0]*v[0] + a[1]*v[1] + c }
+	var out [][2]float64
+	for i, v := range poly {
+		u := poly[(i+len(poly)-1)%len(poly)] // the previous vertex
+		fu, fv := f(u), f(v)
+		if (fu >= 0) != (fv >= 0) { // the edge crosses the line
+			s := fu / (fu - fv)
+			out = append(out, [2]float64{u[0] + s*(v[0]-u[0]), u[1] + s*(v[1]-u[1])})
+		}
+		if fv >= 0 {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // drawLoss trains on all four iris features, as Example_iris does, and
-// plots the mean cross-entropy of each of the 1000 epochs that the
-// Progress hook reports. The epochs run on a logarithmic scale, with grid
-// lines at 1, 10, 100 and 1000; the loss on a linear one, with grid lines
-// every 0.2 from 0 to 1.2.
-func drawLoss(t *testing.T, X [][]float64, y []int) *image.RGBA {
+// plots the mean cross-entropy of each of the 1000 epochs as the Progress
+// hook reports it, epochs on a logarithmic scale.
+func drawLoss(t *testing.T, X [][]float64, y []int) string {
 	var losses []float64
 	m := softmax.New(3, 4)
 	err := m.Train(X, y, softmax.Config{LearningRate: 0.02, Epochs: 1000, BatchSize: 4, L2: 0.01, Seed: 1,
@@ -123,127 +130,153 @@ func drawLoss(t *testing.T, X [][]float64, y []int) *image.RGBA {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const W, H, top = 560, 240, 1.2 // the y axis runs from 0 to top
-	img := image.NewRGBA(image.Rect(0, 0, W, H))
-	fill(img, color.White)
-	toX := func(epoch int) int { return int(math.Round(math.Log10(float64(epoch)) / 3 * (W - 1))) }
-	toY := func(loss float64) int { return int(math.Round((1 - loss/top) * (H - 1))) }
-	grid := color.Gray{0xdd}
-	for g := 0.2; g < top; g += 0.2 {
-		line(img, 0, toY(g), W-1, toY(g), grid)
-	}
-	for _, e := range []int{10, 100} {
-		line(img, toX(e), 0, toX(e), H-1, grid)
-	}
-	ink := color.RGBA{0x1f, 0x3a, 0x93, 0xff}
-	for e := 2; e <= len(losses); e++ { // two pixels wide
-		line(img, toX(e-1), toY(losses[e-2]), toX(e), toY(losses[e-1]), ink)
-		line(img, toX(e-1), toY(losses[e-2])+1, toX(e), toY(losses[e-1])+1, ink)
-	}
-	frame(img)
-	return img
+	p := newPlot("Mean cross-entropy per epoch while training on iris",
+		"epoch (log scale)", "mean cross-entropy (nats)", 1, 1000, 0, 1.2, true, false)
+	p.ticks(10, 0.2, format("%.0f"), format("%.1f"))
+	p.curve(losses, ink[2])
+	p.legendLine(0, "Train: raw features, step 0.02, batch 4, λ = 0.01, seed 1", ink[2])
+	return p.end()
 }
 
-// mix returns the colour c blended with white, a fraction f of c.
-func mix(c color.RGBA, f float64) color.RGBA {
-	blend := func(v uint8) uint8 { return uint8(math.Round(255 - f*(255-float64(v)))) }
-	return color.RGBA{blend(c.R), blend(c.G), blend(c.B), 0xff}
-}
-
-func fill(img *image.RGBA, c color.Color) {
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			img.Set(x, y, c)
+// drawConvergence plots (J − J*)/J*, the relative distance of the
+// objective from its optimum, after each epoch of plain SGD (batch 1,
+// λ = 0.01, seed 1) in each of the ways of irisRuns, both axes on
+// logarithmic scales.
+func drawConvergence(t *testing.T, X [][]float64, y []int) string {
+	Xs := standardise(X)
+	p := newPlot("How close plain SGD comes to the optimum on iris (λ = 0.01, batch 1)",
+		"epoch (log scale)", "(J − J*)/J* (log scale)", 1, 1000, 1e-8, 10, true, true)
+	p.ticks(10, 10, format("%.0f"), powerOfTen)
+	colours := []string{ink[0], "#e6ab02", ink[2], ink[1]}
+	for i, r := range irisRuns {
+		X, Jstar := X, irisOptimum
+		if r.std {
+			X, Jstar = Xs, irisOptimumStd
 		}
+		var gaps []float64
+		sgd(t, X, y, r.eta0, r.decay, 1, 1000, func(_ int, m *softmax.Model) {
+			gaps = append(gaps, objective(t, m, X, y, irisLambda)/Jstar-1)
+		})
+		p.curve(gaps, colours[i])
+		p.legendLine(i, r.name, colours[i])
 	}
+	return p.end()
 }
 
-// line draws a straight line from (xa, ya) to (xb, yb), Bresenham's way.
-func line(img *image.RGBA, xa, ya, xb, yb int, c color.Color) {
-	dx, dy := abs(xb-xa), -abs(yb-ya)
-	sx, sy := sign(xb-xa), sign(yb-ya)
-	e := dx + dy
-	for {
-		img.Set(xa, ya, c)
-		if xa == xb && ya == yb {
+// A plot is an SVG chart in the making: a frame for the data, axes with
+// ticks and labels, curves, and a legend above the frame.
+type plot struct {
+	b              strings.Builder
+	x0, x1, y0, y1 float64 // the data shown
+	logX, logY     bool
+}
+
+// The layout in pixels: the image's size and the frame's edges.
+const (
+	figW, figH                     = 640, 420
+	frameL, frameR, frameT, frameB = 70, 620, 110, 370
+)
+
+func newPlot(title, xlabel, ylabel string, x0, x1, y0, y1 float64, logX, logY bool) *plot {
+	p := &plot{x0: x0, x1: x1, y0: y0, y1: y1, logX: logX, logY: logY}
+	fmt.Fprintf(&p.b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n", figW, figH, figW, figH)
+	fmt.Fprintf(&p.b, `<rect width="%d" height="%d" fill="white"/>`+"\n", figW, figH)
+	fmt.Fprintf(&p.b, `<text x="%d" y="24" text-anchor="middle" font-size="15" font-weight="bold">%s</text>`+"\n", figW/2, title)
+	fmt.Fprintf(&p.b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`+"\n", (frameL+frameR)/2, frameB+40, xlabel)
+	fmt.Fprintf(&p.b, `<text transform="translate(18 %d) rotate(-90)" text-anchor="middle">%s</text>`+"\n", (frameT+frameB)/2, ylabel)
+	fmt.Fprintf(&p.b, `<svg x="%d" y="%d" width="%d" height="%d" viewBox="%d %d %d %d">`+"\n", frameL, frameT, frameR-frameL, frameB-frameT, frameL, frameT, frameR-frameL, frameB-frameT)
+	return p
+}
+
+// X and Y map data coordinates to pixels, rounded to a tenth.
+func (p *plot) X(v float64) float64 { return px(scale(v, p.x0, p.x1, p.logX), frameL, frameR) }
+func (p *plot) Y(v float64) float64 { return px(scale(v, p.y0, p.y1, p.logY), frameB, frameT) }
+
+// scale returns where v lies between lo and hi, from 0 to 1, on a linear
+// or a logarithmic scale.
+func scale(v, lo, hi float64, log bool) float64 {
+	if log {
+		return (math.Log10(v) - math.Log10(lo)) / (math.Log10(hi) - math.Log10(lo))
+	}
+	return (v - lo) / (hi - lo)
+}
+
+func px(f, a, b float64) float64 { return math.Round((a+f*(b-a))*10) / 10 }
+
+func (p *plot) polygon(poly [][2]float64, fill string) {
+	var pts []string
+	for _, v := range poly {
+		pts = append(pts, fmt.Sprintf("%.1f,%.1f", p.X(v[0]), p.Y(v[1])))
+	}
+	fmt.Fprintf(&p.b, `<polygon points="%s" fill="%s" stroke="white" stroke-width="1.5"/>`+"\n", strings.Join(pts, " "), fill)
+}
+
+func (p *plot) dot(x, y float64, fill string) {
+	fmt.Fprintf(&p.b, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s" stroke="black" stroke-width="0.8"/>`+"\n", p.X(x), p.Y(y), fill)
+}
+
+// curve draws v[i] at epoch i+1, clamped to the frame's range.
+func (p *plot) curve(v []float64, stroke string) {
+	var pts []string
+	for i, vi := range v {
+		vi = math.Min(math.Max(vi, p.y0), p.y1)
+		pts = append(pts, fmt.Sprintf("%.1f,%.1f", p.X(float64(i+1)), p.Y(vi)))
+	}
+	fmt.Fprintf(&p.b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="1.8"/>`+"\n", strings.Join(pts, " "), stroke)
+}
+
+// ticks closes the frame and draws its ticks, with grid lines: every dx
+// and dy on a linear axis, at every power of dx or dy on a logarithmic one.
+func (p *plot) ticks(dx, dy float64, xfmt, yfmt func(float64) string) {
+	fmt.Fprintf(&p.b, "</svg>\n")
+	grid := func(lo, hi, d float64, log bool, f func(v float64)) {
+		if log {
+			for v := math.Pow(d, math.Ceil(math.Log(lo)/math.Log(d)-1e-9)); v <= hi*(1+1e-9); v *= d {
+				f(v)
+			}
 			return
 		}
-		e2 := 2 * e // both tests use the error before this step
-		if e2 >= dy {
-			e += dy
-			xa += sx
-		}
-		if e2 <= dx {
-			e += dx
-			ya += sy
+		for i := math.Ceil(lo/d - 1e-9); i*d <= hi+1e-9; i++ {
+			f(i*d + 0) // + 0 turns −0 into 0
 		}
 	}
+	grid(p.x0, p.x1, dx, p.logX, func(v float64) {
+		x := p.X(v)
+		fmt.Fprintf(&p.b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#999" stroke-opacity="0.4"/>`+"\n", x, frameT, x, frameB)
+		fmt.Fprintf(&p.b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", x, frameB+17, xfmt(v))
+	})
+	grid(p.y0, p.y1, dy, p.logY, func(v float64) {
+		y := p.Y(v)
+		fmt.Fprintf(&p.b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#999" stroke-opacity="0.4"/>`+"\n", frameL, y, frameR, y)
+		fmt.Fprintf(&p.b, `<text x="%d" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`+"\n", frameL-6, y, yfmt(v))
+	})
+	fmt.Fprintf(&p.b, `<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="black"/>`+"\n", frameL, frameT, frameR-frameL, frameB-frameT)
 }
 
-// disc fills the circle of radius r around (cx, cy).
-func disc(img *image.RGBA, cx, cy, r int, c color.Color) {
-	for y := -r; y <= r; y++ {
-		for x := -r; x <= r; x++ {
-			if x*x+y*y <= r*r {
-				img.Set(cx+x, cy+y, c)
-			}
-		}
-	}
+// format returns a tick labeller printing with the verb f.
+func format(f string) func(float64) string {
+	return func(v float64) string { return fmt.Sprintf(f, v) }
 }
 
-// frame draws a one-pixel border around the image.
-func frame(img *image.RGBA) {
-	b := img.Bounds()
-	line(img, 0, 0, b.Dx()-1, 0, color.Black)
-	line(img, 0, b.Dy()-1, b.Dx()-1, b.Dy()-1, color.Black)
-	line(img, 0, 0, 0, b.Dy()-1, color.Black)
-	line(img, b.Dx()-1, 0, b.Dx()-1, b.Dy()-1, color.Black)
+// powerOfTen labels a tick at 10ⁿ as 10 with a raised n.
+func powerOfTen(v float64) string {
+	return fmt.Sprintf(`10<tspan dy="-6" font-size="9">%.0f</tspan>`, math.Log10(v))
 }
 
-func abs(v int) int { return max(v, -v) }
+// legendXY is the baseline of legend entry i, in two columns above the frame.
+func legendXY(i int) (int, int) { return frameL + (i%2)*280, 50 + (i/2)*20 }
 
-func sign(v int) int {
-	switch {
-	case v > 0:
-		return 1
-	case v < 0:
-		return -1
-	}
-	return 0
+func (p *plot) legendLine(i int, label, stroke string) {
+	x, y := legendXY(i)
+	fmt.Fprintf(&p.b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2.5"/>`+"\n", x, y-4, x+24, y-4, stroke)
+	fmt.Fprintf(&p.b, `<text x="%d" y="%d">%s</text>`+"\n", x+30, y, label)
 }
 
-func writePNG(path string, img image.Image) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+func (p *plot) legendDot(i int, label, fill, dot string) {
+	x, y := frameL, 50+i*18
+	fmt.Fprintf(&p.b, `<rect x="%d" y="%d" width="24" height="12" fill="%s"/>`+"\n", x, y-10, fill)
+	fmt.Fprintf(&p.b, `<circle cx="%d" cy="%d" r="3.5" fill="%s" stroke="black" stroke-width="0.8"/>`+"\n", x+12, y-4, dot)
+	fmt.Fprintf(&p.b, `<text x="%d" y="%d">%s</text>`+"\n", x+30, y, label)
 }
 
-// countDiff returns the number of pixels where a and b differ, or their
-// area if their sizes differ.
-func countDiff(a, b image.Image) int {
-	if a.Bounds().Size() != b.Bounds().Size() {
-		return b.Bounds().Dx() * b.Bounds().Dy()
-	}
-	n := 0
-	ao, bo := a.Bounds().Min, b.Bounds().Min
-	for y := 0; y < b.Bounds().Dy(); y++ {
-		for x := 0; x < b.Bounds().Dx(); x++ {
-			r1, g1, b1, a1 := a.At(ao.X+x, ao.Y+y).RGBA()
-			r2, g2, b2, a2 := b.At(bo.X+x, bo.Y+y).RGBA()
-			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
-				n++
-			}
-		}
-	}
-	return n
-}
+func (p *plot) end() string { return p.b.String() + "</svg>\n" }
