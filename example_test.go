@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"github.com/softmaxreg/softmax"
 )
@@ -252,4 +253,160 @@ func ExampleModel_UnmarshalJSON() {
 	// {"W":[[0,0.30000000000000004,0],[0,0,0]],"B":[0,-0.3333333333333333]}
 	// same weights: true
 	// true softmax: shape mismatch: decoded model has 1 weights in row 1, want 2 as in row 0
+}
+
+// Plain SGD written by hand with Step, one example per step, on Fisher's
+// iris data (readIris and standardise are in example_iris_test.go). The
+// objective is J = mean cross-entropy + (λ/2)·‖W‖², and J* its minimum,
+// known from independent solvers (testdata/README.md). Two things decide
+// how close SGD gets: the scale of the features, which sets how curved J
+// is in each direction, and the step, whose noise only dies out if it
+// shrinks. With the decaying step η_t = η₀/(1 + η₀·λ·t) after t steps
+// (Bottou's schedule), SGD on standardised features brings (J − J*)/J*
+// below 1e-4 by epoch 100 and near 1e-7 by epoch 1000; on the raw
+// features the same loop crawls, percents away after 1000 epochs.
+func ExampleModel_Step() {
+	X, y, err := readIris("testdata/iris.csv")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	const lambda = 0.01
+	objective := func(m *softmax.Model, X [][]float64) float64 {
+		L, _ := m.Loss(X, y)
+		var sq float64 // ‖W‖²
+		for _, wk := range m.W {
+			for _, w := range wk {
+				sq += w * w
+			}
+		}
+		return L + lambda/2*sq
+	}
+	// sgd runs the loop and reports (J − J*)/J* after some epochs.
+	sgd := func(X [][]float64, Jstar float64) []float64 {
+		m := softmax.New(3, 4)
+		rng := rand.New(rand.NewPCG(1, 2))
+		x, label := make([][]float64, 1), make([]int, 1) // a batch of one
+		const eta0 = 1.0
+		var gaps []float64
+		t := 0 // steps taken
+		for epoch := 1; epoch <= 1000; epoch++ {
+			for _, n := range rng.Perm(len(X)) { // a fresh order each epoch
+				eta := eta0 / (1 + eta0*lambda*float64(t))
+				x[0], label[0] = X[n], y[n]
+				if _, err := m.Step(x, label, eta, lambda); err != nil {
+					panic(err)
+				}
+				t++
+			}
+			if epoch == 1 || epoch == 10 || epoch == 100 || epoch == 1000 {
+				gaps = append(gaps, objective(m, X)/Jstar-1)
+			}
+		}
+		return gaps
+	}
+	std := sgd(standardise(X), 0.243677227) // J* on standardised features
+	raw := sgd(X, 0.2242889)                // J* on the raw features
+	fmt.Println("epoch   (J − J*)/J*: standardised   raw")
+	for i, epoch := range []int{1, 10, 100, 1000} {
+		fmt.Printf("%5d                %.1e   %.1e\n", epoch, std[i], raw[i])
+	}
+	// Output:
+	// epoch   (J − J*)/J*: standardised   raw
+	//     1                7.5e-02   5.8e+01
+	//    10                8.4e-04   7.0e-01
+	//   100                1.3e-05   3.2e-01
+	//  1000                1.3e-07   4.8e-02
+}
+
+// Online learning: examples arrive one at a time, and the model learns
+// from each as it comes, with one Step. Before learning from an example,
+// the model predicts its class, so that the mistakes it makes are on
+// examples it has not yet seen (progressive validation); the accuracy on
+// all 150 flowers shows where the model stands after each 30.
+func ExampleModel_Step_online() {
+	X, y, err := readIris("testdata/iris.csv")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	X = standardise(X)
+	m := softmax.New(3, 4)
+	mistakes := 0
+	arrivals := rand.New(rand.NewPCG(3, 4)).Perm(len(X)) // the order they come in
+	for i, n := range arrivals {
+		if m.Predict(X[n]) != y[n] {
+			mistakes++
+		}
+		if _, err := m.Step([][]float64{X[n]}, []int{y[n]}, 0.5, 0); err != nil {
+			fmt.Println(err)
+			return
+		}
+		if seen := i + 1; seen%30 == 0 {
+			acc, _ := m.Accuracy(X, y)
+			fmt.Printf("examples %3d to %3d: %d mistakes before learning; accuracy on all now %.4f\n", seen-29, seen, mistakes, acc)
+			mistakes = 0
+		}
+	}
+	// Output:
+	// examples   1 to  30: 6 mistakes before learning; accuracy on all now 0.8933
+	// examples  31 to  60: 5 mistakes before learning; accuracy on all now 0.8867
+	// examples  61 to  90: 6 mistakes before learning; accuracy on all now 0.8867
+	// examples  91 to 120: 0 mistakes before learning; accuracy on all now 0.9533
+	// examples 121 to 150: 4 mistakes before learning; accuracy on all now 0.9400
+}
+
+// Early stopping: hold out a validation set, keep a copy of the model
+// whenever its validation loss improves, and stop once it has not
+// improved for a while. Progress sees the model after each epoch; Clone
+// keeps a copy that further training does not change; ErrStop ends
+// Train without an error.
+func ExampleModel_Train_earlyStopping() {
+	X, y, err := readIris("testdata/iris.csv")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	X = standardise(X)
+	// Every fifth flower is held out for validation.
+	var Xtrain, Xval [][]float64
+	var ytrain, yval []int
+	for n := range X {
+		if n%5 == 4 {
+			Xval, yval = append(Xval, X[n]), append(yval, y[n])
+		} else {
+			Xtrain, ytrain = append(Xtrain, X[n]), append(ytrain, y[n])
+		}
+	}
+	m := softmax.New(3, 4)
+	best, bestLoss, bestEpoch := m.Clone(), math.Inf(1), 0
+	const patience = 20 // epochs without improvement before stopping
+	err = m.Train(Xtrain, ytrain, softmax.Config{
+		LearningRate: 0.05,
+		Epochs:       1000,
+		Seed:         1,
+		Progress: func(epoch int, _ float64) error {
+			L, err := m.Loss(Xval, yval)
+			if err != nil {
+				return err
+			}
+			if L < bestLoss {
+				best, bestLoss, bestEpoch = m.Clone(), L, epoch
+			}
+			if epoch-bestEpoch >= patience {
+				fmt.Printf("stopped after epoch %d\n", epoch)
+				return softmax.ErrStop
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	acc, _ := best.Accuracy(Xval, yval)
+	fmt.Printf("best validation loss %.4f at epoch %d, validation accuracy %.4f\n", bestLoss, bestEpoch, acc)
+	// Output:
+	// stopped after epoch 207
+	// best validation loss 0.0688 at epoch 187, validation accuracy 0.9667
 }
