@@ -115,8 +115,25 @@
 //
 // Train is a loop of such steps: each epoch shuffles the examples in an
 // order drawn from [Config].Seed and steps on each batch of
-// Config.BatchSize in turn. An online learner calls Step itself, one
-// example at a time as they arrive.
+// Config.BatchSize in turn, at a constant η. A loop of one's own calls
+// Step: an online learner, one example at a time as they arrive (the
+// example of Step named online), or a schedule of steps.
+//
+// How close SGD comes to the minimum J* depends on two things. The noise
+// of the steps only dies out if η shrinks: the decaying step
+//
+//	η_t = η₀/(1 + η₀·λ·t)   after t steps
+//
+// (Bottou's schedule) does that at the rate the penalty allows. And the
+// scale of the features sets how curved J is in each direction: on
+// features of very different spreads, a step small enough for the
+// steepest direction crawls along the flattest. Standardising each
+// feature (mean 0, standard deviation 1) evens them out. On Fisher's iris
+// data at λ = 0.01, the example of Step shows both: after 1000 epochs of
+// one-example steps, the decaying step on standardised features brings
+// (J − J*)/J* near 1e-7, and on the raw features leaves it at about 5%.
+// The example of Train named earlyStopping keeps the best model seen on
+// held-out data with [Model.Clone] and stops with [ErrStop].
 //
 // The penalty's gradient λ·W shrinks every weight by the factor 1 − ηλ at
 // each step. Without it, on data a linear model can separate the loss keeps

@@ -811,32 +811,34 @@ func TestStepAllocs(t *testing.T) {
 }
 
 // TestDescend checks that descend, which takes four examples per pass
-// over each row, gives bit for bit the weights of its plain loop, for
-// every number of examples up to 9, rows of every length up to 13 and any
-// column range.
+// over each row, or four rows per pass over a lone example, gives bit for
+// bit the weights of its plain loop, for every number of examples up to 9
+// and tiles of every shape, the whole model included.
 func TestDescend(t *testing.T) {
 	rng := rand.New(rand.NewPCG(43, 43))
 	for _, K := range []int{1, 2, 3, 10} {
 		for _, D := range []int{1, 7, 13} {
 			for N := 0; N <= 9; N++ {
 				for _, c := range []float64{1, 0.93} {
-					d0, d1 := D/3, D
-					m := &Model{W: rows(randVec(rng, K*D), K, D), B: make([]float64, K)}
-					X := make([][]float64, N)
-					for n := range X {
-						X[n] = randVec(rng, D)
-					}
-					a := randVec(rng, N*K)
-					got, want := clone(m), clone(m)
-					got.descend(a, X, c, d0, d1)
-					for k, wk := range want.W {
-						scale(wk[d0:d1], c)
-						for n, x := range X {
-							sub(wk[d0:d1], a[n*K+k], x[d0:d1])
+					for _, tile := range [][4]int{{0, K, 0, D}, {K / 3, K, D / 3, D}, {0, (K + 1) / 2, D / 2, D}} {
+						k0, k1, d0, d1 := tile[0], tile[1], tile[2], tile[3]
+						m := &Model{W: rows(randVec(rng, K*D), K, D), B: make([]float64, K)}
+						X := make([][]float64, N)
+						for n := range X {
+							X[n] = randVec(rng, D)
 						}
-					}
-					if !sameModel(got, want) {
-						t.Errorf("K=%d D=%d N=%d c=%v: descend differs from its plain loop", K, D, N, c)
+						a := randVec(rng, N*K)
+						got, want := clone(m), clone(m)
+						got.descend(a, X, c, k0, k1, d0, d1)
+						for k := k0; k < k1; k++ {
+							scale(want.W[k][d0:d1], c)
+							for n, x := range X {
+								sub(want.W[k][d0:d1], a[n*K+k], x[d0:d1])
+							}
+						}
+						if !sameModel(got, want) {
+							t.Errorf("K=%d D=%d N=%d c=%v tile %v: descend differs from its plain loop", K, D, N, c, tile)
+						}
 					}
 				}
 			}
