@@ -60,9 +60,16 @@ func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error
 	K, D, N := m.Classes(), m.Features(), len(X)
 	s := getScratch(N, K)
 	defer putScratch(s)
+	shared := N*K*D >= parallelWork
+	if shared {
+		// The helpers read the rows and labels through s, not through the
+		// caller's slices, so that those need not live on the heap (see
+		// scratch).
+		s.X, s.y = append(s.X[:0], X...), append(s.y[:0], y...)
+	}
 	// The forward pass: C_n and a_n for every example, from the weights
 	// before the step. Nothing is written to the model until all are known.
-	if err := m.forward(s, X, y, lr/float64(N)); err != nil {
+	if err := m.forward(s, X, y, lr/float64(N), shared); err != nil {
 		return 0, err
 	}
 	var C float64
@@ -75,13 +82,12 @@ func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error
 			m.B[k] -= ak
 		}
 	}
-	// W ← (1 − ηλ)·W − Σ_n a_n·x_nᵀ, by columns.
+	// W ← (1 − ηλ)·W − Σ_n a_n·x_nᵀ, shared in tiles of K/rows rows and
+	// D/cols columns, give or take one.
 	decay := 1 - lr*lambda
-	if N*K*D < parallelWork {
+	if !shared {
 		m.descend(s.a, X, decay, 0, K, 0, D)
 	} else {
-		s.X = append(s.X[:0], X...) // the helpers read the rows through the scratch (see scratch)
-		// Tiles of K/rows rows and D/cols columns, give or take one.
 		rows, cols := (K+tileRows-1)/tileRows, (D+tileCols-1)/tileCols
 		parallel(rows*cols, N*K*D, func(part int) {
 			r, c := part/cols, part%cols
@@ -96,17 +102,16 @@ func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error
 //
 //	a_n = c·(p_n − t_n),   p_n = Softmax(W·x_n + b)
 //
-// with c = η/|S|. It returns the first error in row order if a logit or
-// C_n is not finite: ErrValue if the example has a NaN or infinite
-// feature, ErrDiverged otherwise.
-func (m *Model) forward(s *scratch, X [][]float64, y []int, c float64) error {
+// with c = η/|S|, in parts of partRows examples shared with helper
+// goroutines if shared is true (and then s.X and s.y hold X and y). It
+// returns the first error in row order if a logit or C_n is not finite:
+// ErrValue if the example has a NaN or infinite feature, ErrDiverged
+// otherwise.
+func (m *Model) forward(s *scratch, X [][]float64, y []int, c float64, shared bool) error {
 	K, D, N := m.Classes(), m.Features(), len(X)
-	if N*K*D < parallelWork {
+	if !shared {
 		return m.forwardRows(s, X, y, c, 0, N)
 	}
-	// The helpers read X and y through s, not through the caller's
-	// slices, so that those need not live on the heap (see scratch).
-	s.X, s.y = append(s.X[:0], X...), append(s.y[:0], y...)
 	parts := (N + partRows - 1) / partRows
 	if cap(s.errs) < parts {
 		s.errs = make([]error, parts)
