@@ -30,9 +30,10 @@ func (m *Model) Gradient(g *Model, x []float64, label int) float64 {
 	if label < 0 || label >= m.Classes() {
 		panic(fmt.Sprintf("softmax: Gradient label %d out of range [0, %d)", label, m.Classes()))
 	}
-	dz := m.Logits(g.B, x) // z = W·x + b
-	C := delta(dz, label)  // C, and ∂C/∂z = p − t
-	outer(g.W, dz, x)      // ∂C/∂W = (p − t)·xᵀ; ∂C/∂b = p − t is dz = g.B
+	dz := g.B
+	m.logits(dz, x)       // z = W·x + b
+	C := delta(dz, label) // C, and ∂C/∂z = p − t
+	outer(g.W, dz, x)     // ∂C/∂W = (p − t)·xᵀ; ∂C/∂b = p − t is dz = g.B
 	return C
 }
 
@@ -73,7 +74,8 @@ func (m *Model) GradientTarget(g *Model, x, t []float64) float64 {
 	if len(t) != m.Classes() {
 		panic(fmt.Sprintf("softmax: GradientTarget target length mismatch: len(t) = %d, want %d classes", len(t), m.Classes()))
 	}
-	dz := m.Logits(g.B, x)         // z = W·x + b
+	dz := g.B
+	m.logits(dz, x)                // z = W·x + b
 	C := CrossEntropyTarget(dz, t) // C from the logits, before they become p
 	Softmax(dz, dz)                // p = softmax(z)
 	// C = (Σ_i t_i)·log Σ_k exp(z_k) − Σ_i t_i z_i, so ∂C/∂z_k = (Σ_i t_i)·p_k − t_k.

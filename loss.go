@@ -117,9 +117,8 @@ func CrossEntropyTarget(z, t []float64) float64 {
 // outside [0, K); ErrValue if a feature is NaN or ±Inf.
 //
 // Loss sums the rows in parts of fixed size and adds the parts' sums in
-// order; a data set of more than a few million multiply-adds (N·K·D) is
-// shared with other goroutines, part by part, with the same result bit for
-// bit. It allocates a little scratch per call. It panics if the model is
+// order; a data set of at least 2²¹ multiply-adds (N·K·D) is shared with
+// other goroutines, part by part, with the same result bit for bit. It allocates a little scratch per call. It panics if the model is
 // not K×D with K ≥ 2.
 func (m *Model) Loss(X [][]float64, y []int) (float64, error) {
 	L, err := m.sumRows(X, y, CrossEntropy)

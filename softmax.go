@@ -119,6 +119,19 @@
 // Step: an online learner, one example at a time as they arrive (the
 // example of Step named online), or a schedule of steps.
 //
+// The penalty's gradient λ·W shrinks every weight by the factor 1 − ηλ at
+// each step. Without it, on data a linear model can separate the loss keeps
+// falling as the weights grow without end; with it the optimum is finite
+// and unique, and a larger λ trades a worse fit for smaller, smoother
+// weights. The same factor says which settings can work at all: the
+// cross-entropy's part of a step is bounded, since every |p_k − t_k| ≤ 1,
+// so it moves w_k by at most η·‖x‖ and, alone, lets the weights grow at
+// most linearly with the steps. But once ηλ > 2 the factor has
+// |1 − ηλ| > 1 and the weights grow geometrically, and at ηλ = 2 it no
+// longer shrinks them. Step and Train refuse ηλ ≥ 2. What remains is overflow from extreme values
+// (features near 1e300, say), which the steps detect: a failed step, like
+// a failed Train, leaves the model as it was.
+//
 // How close SGD comes to the minimum J* depends on two things. The noise
 // of the steps only dies out if η shrinks: the decaying step
 //
@@ -134,18 +147,6 @@
 // (J − J*)/J* near 1e-7, and on the raw features leaves it at about 5%.
 // The example of Train named earlyStopping keeps the best model seen on
 // held-out data with [Model.Clone] and stops with [ErrStop].
-//
-// The penalty's gradient λ·W shrinks every weight by the factor 1 − ηλ at
-// each step. Without it, on data a linear model can separate the loss keeps
-// falling as the weights grow without end; with it the optimum is finite
-// and unique, and a larger λ trades a worse fit for smaller, smoother
-// weights. The same factor says which settings can work at all: the
-// cross-entropy's part of a step is bounded, since every |p_k − t_k| ≤ 1,
-// so it moves w_k by at most η·‖x‖; but once ηλ ≥ 2 the factor is ≤ −1
-// and the weights grow geometrically, from any start. Step and Train
-// refuse such settings. What remains is overflow from extreme values
-// (features near 1e300, say), which the steps detect: a failed step, like
-// a failed Train, leaves the model as it was.
 //
 // [Model.Loss] and [Model.Accuracy] measure a model on a data set, and the
 // JSON form of a model is that of its fields, {"W":[…],"B":[…]}.
@@ -163,8 +164,8 @@
 // Gradient into a separate g, Loss, Accuracy) may run in any number of
 // goroutines at once. Step and Train write the model and must run alone.
 //
-// Work of more than a few million multiply-adds (a large minibatch, Loss
-// or Accuracy on a large data set) is cut into parts of fixed size that
+// Work of at least 2²¹ (about two million) multiply-adds (a large
+// minibatch, Loss or Accuracy on a large data set) is cut into parts of fixed size that
 // the calling goroutine shares with up to GOMAXPROCS−1 helper goroutines,
 // started for the call and joined before it returns; each takes the next
 // part from a counter, so that one that gets no processor holds nobody
@@ -403,17 +404,20 @@ func fill(v []float64, a float64) []float64 {
 // W is stored by rows: W[k] is the weight vector w_k of class k, so W[k][d]
 // is the weight from feature d to class k. [New] and the JSON decoder carve
 // all K rows out of one contiguous backing array of K·D numbers, row after
-// row. The methods assume that W is rectangular, K ≥ 2 and len(B) == K, as
-// New makes it; a model reshaped by hand is a programmer error.
+// row. The methods need W rectangular, K ≥ 2 and len(B) == K, as New
+// makes it: a model reshaped by hand is a programmer error, and they panic
+// on it with a message that says so. [Model.Clone] makes a deep copy; a
+// copy by value, c := *m, shares the weights.
 //
 // The zero value is an empty model with no classes: it is ready to be
 // decoded into with encoding/json, and not usable otherwise.
 //
 // The methods that only read the model ([Model.Logits],
 // [Model.Probabilities], [Model.Predict], [Model.Gradient] into a separate
-// g, [Model.Loss], [Model.Accuracy]) are safe to call from any number of
-// goroutines at once. Changing the model, by hand or by [Model.Train], is
-// not safe while any other goroutine uses it.
+// g, [Model.Loss], [Model.Accuracy], [Model.Clone]) are safe to call from
+// any number of goroutines at once. Changing the model, by hand or by
+// [Model.Step] or [Model.Train], is not safe while any other goroutine
+// uses it.
 type Model struct {
 	W [][]float64 // K rows of D weights: W[k] is w_k, W[k][d] joins feature d to class k
 	B []float64   // K biases: B[k] is b_k

@@ -301,7 +301,8 @@ func grow(v []float64, n int) []float64 {
 // checkRates returns an error wrapping ErrConfig unless the learning rate
 // η and the weight decay λ can give a finite descent: 0 < η < ∞,
 // 0 ≤ λ < ∞ and ηλ < 2. Each step multiplies W by 1 − ηλ, and
-// |1 − ηλ| ≥ 1 once ηλ ≥ 2, so that the weights grow geometrically.
+// |1 − ηλ| ≥ 1 once ηλ ≥ 2: the penalty no longer shrinks the weights,
+// and beyond 2 it makes them grow geometrically.
 func checkRates(lr, lambda float64) error {
 	switch {
 	case !(lr > 0) || math.IsInf(lr, 1):
