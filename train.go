@@ -166,10 +166,10 @@ func notFinite(n int, x []float64, C float64) error {
 // arranged to load and store each weight, and each x_d, less often: the
 // examples are taken four per pass over two rows (sub2Each4) or over a
 // row left over (subEach4), and an example left over four rows per pass
-// over the example (sub4). Every element goes through
-// the same operations in the same order, so the result is bit for bit
-// that of the plain loop (TestDescend). Tiles that do not overlap can be
-// updated at the same time.
+// over the example (sub4). Every element goes through the same operations
+// in the same order, so the result is bit for bit that of the plain loop
+// (TestDescend). Tiles that do not overlap can be updated at the same
+// time.
 func (m *Model) descend(a []float64, X [][]float64, c float64, k0, k1, d0, d1 int) {
 	W, K := m.W[k0:k1], m.Classes()
 	if c != 1 {
