@@ -118,8 +118,9 @@ func CrossEntropyTarget(z, t []float64) float64 {
 //
 // Loss sums the rows in parts of fixed size and adds the parts' sums in
 // order; a data set of at least 2²¹ multiply-adds (N·K·D) is shared with
-// other goroutines, part by part, with the same result bit for bit. It allocates a little scratch per call. It panics if the model is
-// not K×D with K ≥ 2.
+// other goroutines, part by part, with the same result bit for bit. It
+// allocates a little scratch per call. It panics if the model is not K×D
+// with K ≥ 2.
 func (m *Model) Loss(X [][]float64, y []int) (float64, error) {
 	L, err := m.sumRows(X, y, CrossEntropy)
 	if err != nil {

@@ -128,9 +128,10 @@
 // so it moves w_k by at most η·‖x‖ and, alone, lets the weights grow at
 // most linearly with the steps. But once ηλ > 2 the factor has
 // |1 − ηλ| > 1 and the weights grow geometrically, and at ηλ = 2 it no
-// longer shrinks them. Step and Train refuse ηλ ≥ 2. What remains is overflow from extreme values
-// (features near 1e300, say), which the steps detect: a failed step, like
-// a failed Train, leaves the model as it was.
+// longer shrinks them. Step and Train refuse ηλ ≥ 2. What remains is
+// overflow from extreme values (features near 1e300, say), which the
+// steps detect: a failed step, like a failed Train, leaves the model as it
+// was.
 //
 // How close SGD comes to the minimum J* depends on two things. The noise
 // of the steps only dies out if η shrinks: the decaying step
@@ -165,13 +166,14 @@
 // goroutines at once. Step and Train write the model and must run alone.
 //
 // Work of at least 2²¹ (about two million) multiply-adds (a large
-// minibatch, Loss or Accuracy on a large data set) is cut into parts of fixed size that
-// the calling goroutine shares with up to GOMAXPROCS−1 helper goroutines,
-// started for the call and joined before it returns; each takes the next
-// part from a counter, so that one that gets no processor holds nobody
-// up. Smaller work runs on the calling goroutine alone. The parts do not
-// depend on the number of goroutines, so neither does any result: the
-// same data give bit-identical weights and losses on any number of cores.
+// minibatch, Loss or Accuracy on a large data set) is cut into parts of
+// fixed size that the calling goroutine shares with up to GOMAXPROCS−1
+// helper goroutines, started for the call and joined before it returns;
+// each takes the next part from a counter, so that one that gets no
+// processor holds nobody up. Smaller work runs on the calling goroutine
+// alone. The parts do not depend on the number of goroutines, so neither
+// does any result: the same data give bit-identical weights and losses on
+// any number of cores.
 //
 // # References
 //

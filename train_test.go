@@ -298,9 +298,10 @@ func TestTrainDiverged(t *testing.T) {
 }
 
 // TestBatchGradient checks refGradient, the reference for the gradient
-// that a step descends: it is the mean of the per-example gradients plus λ·W, and it matches
-// central differences of J_S = (1/|S|)·Σ C_n + (λ/2)·‖W‖², with the
-// penalty off and on, at random weights and after some training.
+// that a step descends: it is the mean of the per-example gradients plus
+// λ·W, and it matches central differences of
+// J_S = (1/|S|)·Σ C_n + (λ/2)·‖W‖², with the penalty off and on, at random
+// weights and after some training.
 func TestBatchGradient(t *testing.T) {
 	rng := rand.New(rand.NewPCG(26, 26))
 	const K, D = 4, 5
