@@ -3,7 +3,10 @@
 
 package softmax
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Gradient overwrites g with the gradient of the cross-entropy of one
 // example, the input x of class label, with respect to the weights and
@@ -43,10 +46,35 @@ func (m *Model) Gradient(g *Model, x []float64, label int) float64 {
 //	C = CrossEntropy(z, label),   z ← Softmax(z) − t,   t one-hot at label
 //
 // C is taken from the logits before they become probabilities.
+//
+// It computes each exp(z_k − m) once, for both: the loss's sum without
+// the maximum's term, r, and the softmax's sum s, each added in the order
+// CrossEntropy and Softmax add it, so the result is theirs bit for bit
+// (TestDelta).
 func delta(z []float64, label int) float64 {
-	C := CrossEntropy(z, label)
-	Softmax(z, z) // p
-	z[label]--    // p − t
+	m, kmax := maxIndex(z)
+	if math.IsNaN(m) || math.IsInf(m, 0) { // the special cases of both
+		C := CrossEntropy(z, label)
+		Softmax(z, z)
+		z[label]--
+		return C
+	}
+	zl := z[label]
+	for k, zk := range z {
+		z[k] = math.Exp(zk - m) // e_k = exp(z_k − m), and e_kmax = 1
+	}
+	var r, s float64
+	for k, ek := range z {
+		if k != kmax {
+			r += ek // r = Σ_{k≠kmax} e_k
+		}
+		s += ek // s = Σ_k e_k
+	}
+	C := (m - zl) + math.Log1p(r) // C = (m − z_label) + log(1 + r)
+	for k := range z {
+		z[k] /= s // p_k = e_k / s
+	}
+	z[label]-- // p − t
 	return C
 }
 
@@ -84,7 +112,7 @@ func (m *Model) GradientTarget(g *Model, x, t []float64) float64 {
 		st += ti
 	}
 	for k, tk := range t {
-		dz[k] = dz[k]*st - tk
+		dz[k] = float64(dz[k]*st) - tk
 	}
 	outer(g.W, dz, x) // ∂C/∂W = (∂C/∂z)·xᵀ; ∂C/∂b = ∂C/∂z is dz = g.B
 	return C

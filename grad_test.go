@@ -285,3 +285,42 @@ func TestGradientNonFinite(t *testing.T) {
 		t.Errorf("GradientTarget with a NaN target: C = %v, ∂C/∂b = %v, want NaN", C, g.B)
 	}
 }
+
+// TestDelta checks that delta, which computes each exp once, gives bit for
+// bit CrossEntropy(z, label) and Softmax(z) − t, the two functions it stands
+// for, on ordinary logits and on every special case.
+func TestDelta(t *testing.T) {
+	inf, nan := math.Inf(1), math.NaN()
+	cases := [][]float64{
+		{0, 0},
+		{1, 2, 3},
+		{1000, 0, 0},
+		{-1000, -1001, -1002},
+		{3, -inf, 1},
+		{inf, 0, inf},
+		{inf, -inf},
+		{-inf, -inf, -inf},
+		{nan, 1, 2},
+		{1e308, -1e308},
+		{5e-324, 0, -5e-324},
+	}
+	rng := rand.New(rand.NewPCG(45, 45))
+	for range 200 {
+		cases = append(cases, randVec(rng, 1+rng.IntN(20)))
+	}
+	for _, z := range cases {
+		for label := range z {
+			wantC := CrossEntropy(z, label)
+			want := Softmax(nil, z)
+			want[label]--
+			got := append([]float64(nil), z...)
+			gotC := delta(got, label)
+			if !alike(gotC, wantC) || math.Float64bits(gotC) != math.Float64bits(wantC) && !math.IsNaN(wantC) {
+				t.Errorf("delta(%v, %d) returns C = %v, want CrossEntropy = %v", z, label, gotC, wantC)
+			}
+			if !allBits(got, want) && !allAlike(got, want) {
+				t.Errorf("delta(%v, %d) leaves %v, want Softmax(z) − t = %v", z, label, got, want)
+			}
+		}
+	}
+}

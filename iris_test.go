@@ -62,10 +62,10 @@ func objective(t *testing.T, m *softmax.Model, X [][]float64, y []int, lambda fl
 	var sq float64
 	for _, wk := range m.W {
 		for _, w := range wk {
-			sq += w * w
+			sq += float64(w * w)
 		}
 	}
-	return L + lambda/2*sq
+	return L + float64(lambda/2*sq)
 }
 
 func TestTrainIrisSGD(t *testing.T) {
@@ -145,7 +145,7 @@ func sgd(t testing.TB, X [][]float64, y []int, eta0 float64, decay bool, seed ui
 		for _, n := range rng.Perm(len(X)) {
 			eta := eta0
 			if decay {
-				eta = eta0 / (1 + eta0*irisLambda*float64(steps))
+				eta = eta0 / (1 + float64(float64(eta0*irisLambda)*float64(steps)))
 			}
 			x[0], label[0] = X[n], y[n]
 			if _, err := m.Step(x, label, eta, irisLambda); err != nil {

@@ -89,7 +89,7 @@ func CrossEntropyTarget(z, t []float64) float64 {
 		n := countInf(z)
 		for i, ti := range t {
 			if ti != 0 {
-				C -= ti * logProbInf(z[i], n)
+				C -= float64(ti * logProbInf(z[i], n))
 			}
 		}
 		return C
@@ -98,7 +98,7 @@ func CrossEntropyTarget(z, t []float64) float64 {
 	l := math.Log1p(rest(z, m, kmax))
 	for i, ti := range t {
 		if ti != 0 { // 0·log 0 = 0 (a NaN t_i is kept: NaN != 0)
-			C += ti * ((m - z[i]) + l)
+			C += float64(ti * ((m - z[i]) + l))
 		}
 	}
 	return C

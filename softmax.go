@@ -879,11 +879,16 @@ func (j *job) help() {
 }
 
 // dot returns Σ_d w_d·x_d, summed in order. It needs len(w) ≥ len(x).
+//
+// Here and in the kernels below, float64(w_d·x_d) rounds each product
+// before it is added: the Go specification forbids fusing an explicitly
+// converted product into a fused multiply-add, which rounds once, so every
+// build, at every GOAMD64 level, sums as this loop does.
 func dot(w, x []float64) float64 {
 	w = w[:len(x)]
 	var s float64
 	for d, xd := range x {
-		s += w[d] * xd
+		s += float64(w[d] * xd)
 	}
 	return s
 }
@@ -892,8 +897,8 @@ func dot(w, x []float64) float64 {
 func dot2(w0, w1, x []float64) (s0, s1 float64) {
 	w0, w1 = w0[:len(x)], w1[:len(x)]
 	for d, xd := range x {
-		s0 += w0[d] * xd
-		s1 += w1[d] * xd
+		s0 += float64(w0[d] * xd)
+		s1 += float64(w1[d] * xd)
 	}
 	return s0, s1
 }
@@ -902,9 +907,9 @@ func dot2(w0, w1, x []float64) (s0, s1 float64) {
 func dot3(w0, w1, w2, x []float64) (s0, s1, s2 float64) {
 	w0, w1, w2 = w0[:len(x)], w1[:len(x)], w2[:len(x)]
 	for d, xd := range x {
-		s0 += w0[d] * xd
-		s1 += w1[d] * xd
-		s2 += w2[d] * xd
+		s0 += float64(w0[d] * xd)
+		s1 += float64(w1[d] * xd)
+		s2 += float64(w2[d] * xd)
 	}
 	return s0, s1, s2
 }
@@ -916,10 +921,10 @@ func dot3(w0, w1, w2, x []float64) (s0, s1, s2 float64) {
 func dot4(w0, w1, w2, w3, x []float64) (s0, s1, s2, s3 float64) {
 	w0, w1, w2, w3 = w0[:len(x)], w1[:len(x)], w2[:len(x)], w3[:len(x)]
 	for d, xd := range x {
-		s0 += w0[d] * xd
-		s1 += w1[d] * xd
-		s2 += w2[d] * xd
-		s3 += w3[d] * xd
+		s0 += float64(w0[d] * xd)
+		s1 += float64(w1[d] * xd)
+		s2 += float64(w2[d] * xd)
+		s3 += float64(w3[d] * xd)
 	}
 	return s0, s1, s2, s3
 }
@@ -930,10 +935,10 @@ func dot4(w0, w1, w2, w3, x []float64) (s0, s1, s2, s3 float64) {
 func dotEach4(w, x0, x1, x2, x3 []float64) (s0, s1, s2, s3 float64) {
 	x0, x1, x2, x3 = x0[:len(w)], x1[:len(w)], x2[:len(w)], x3[:len(w)]
 	for d, wd := range w {
-		s0 += wd * x0[d]
-		s1 += wd * x1[d]
-		s2 += wd * x2[d]
-		s3 += wd * x3[d]
+		s0 += float64(wd * x0[d])
+		s1 += float64(wd * x1[d])
+		s2 += float64(wd * x2[d])
+		s3 += float64(wd * x3[d])
 	}
 	return s0, s1, s2, s3
 }

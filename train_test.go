@@ -4,10 +4,14 @@
 package softmax
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
+	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -18,7 +22,7 @@ func sqNorm(m *Model) float64 {
 	var s float64
 	for _, wk := range m.W {
 		for _, w := range wk {
-			s += w * w
+			s += float64(w * w)
 		}
 	}
 	return s
@@ -396,7 +400,7 @@ func BenchmarkTrain(b *testing.B) {
 			b.Run(fmt.Sprintf("K=%d/D=%d/batch=%d", sh.K, sh.D, batch), func(b *testing.B) {
 				X, y := benchData(sh.N, sh.D, sh.K)
 				m := New(sh.K, sh.D)
-				c := Config{LearningRate: 0.01, Epochs: 1, BatchSize: batch, Seed: 1}
+				c := Config{LearningRate: 0.01, Epochs: 1, BatchSize: batch, L2: 1e-4, Seed: 1}
 				b.ReportAllocs()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
@@ -455,9 +459,9 @@ func refStep(m *Model, X [][]float64, y []int, S []int, lr, lambda float64) floa
 	C := refGradient(m, G, X, y, S, lambda)
 	for k, wk := range m.W {
 		for d := range wk {
-			wk[d] -= lr * G.W[k][d]
+			wk[d] -= float64(lr * G.W[k][d])
 		}
-		m.B[k] -= lr * G.B[k]
+		m.B[k] -= float64(lr * G.B[k])
 	}
 	return C
 }
@@ -832,9 +836,11 @@ func TestDescend(t *testing.T) {
 						got, want := clone(m), clone(m)
 						got.descend(a, X, c, k0, k1, d0, d1)
 						for k := k0; k < k1; k++ {
-							scale(want.W[k][d0:d1], c)
-							for n, x := range X {
-								sub(want.W[k][d0:d1], a[n*K+k], x[d0:d1])
+							for d := d0; d < d1; d++ {
+								want.W[k][d] *= c
+								for n, x := range X {
+									want.W[k][d] -= float64(a[n*K+k] * x[d])
+								}
 							}
 						}
 						if !sameModel(got, want) {
@@ -898,5 +904,49 @@ func TestTrainMemory(t *testing.T) {
 	limit := (8*K*D+24*N+2*8*N+steps*(8*N*(K+1)+24*N+8*N))*5/4 + 1<<14
 	if got := after.TotalAlloc - before.TotalAlloc; got > uint64(limit) {
 		t.Errorf("Train(full batch, N=%d, K=%d, D=%d) allocated %d bytes, want at most %d (X is %d bytes)", N, K, D, got, limit, 8*N*D)
+	}
+}
+
+var digestFile = flag.String("digest", "", "TestWeightsDigest: the file that holds the digest of another build's weights, written if absent")
+
+// TestWeightsDigest trains models at batch sizes 1, 7 and N with weight
+// decay, and compares a SHA-256 digest of their weights' bits with the one
+// that another build of the same code wrote to the file named by -digest
+// (it writes the file if it is absent). Running it first in the default
+// build and then with GOAMD64=v3, as the CI script does, checks that both
+// train to the same weights bit for bit. Without -digest it is skipped.
+func TestWeightsDigest(t *testing.T) {
+	if *digestFile == "" {
+		t.Skip("no -digest file")
+	}
+	rng := rand.New(rand.NewPCG(47, 47))
+	h := sha256.New()
+	for _, batch := range []int{1, 7, 600} {
+		X, y := randData(rng, 600, 37, 7)
+		m := randModel(rng, 7, 37, 0.1)
+		if err := m.Train(X, y, Config{LearningRate: 0.05, Epochs: 3, BatchSize: batch, L2: 1e-3, Seed: 3}); err != nil {
+			t.Fatal(err)
+		}
+		for k, wk := range m.W {
+			for _, w := range wk {
+				h.Write(binary.LittleEndian.AppendUint64(nil, math.Float64bits(w)))
+			}
+			h.Write(binary.LittleEndian.AppendUint64(nil, math.Float64bits(m.B[k])))
+		}
+	}
+	got := fmt.Sprintf("%x", h.Sum(nil))
+	want, err := os.ReadFile(*digestFile)
+	if os.IsNotExist(err) {
+		if err := os.WriteFile(*digestFile, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote the weights' digest %s to %s", got, *digestFile)
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("weights' digest = %s, want %s as the other build wrote it", got, want)
 	}
 }
