@@ -210,16 +210,28 @@ func FuzzUnmarshalJSON(f *testing.F) {
 	f.Add([]byte(`{"W":[[1,2],[3]],"B":[0,0]}`))
 	f.Add([]byte(`null`))
 	f.Add([]byte(`{"W":[[1,2],[3,4]],"B":[0,0],"W":[[5,6],[7,8]]}`))
+	f.Add([]byte(`{"W":[[1,null],[3,4]],"B":[0,null]}`))
+	f.Add([]byte(`{"W":[[1,2],null],"B":[0,0]}`))
+	f.Add([]byte(`{"W":null,"B":null}`))
+	f.Add([]byte(" \t\r\nnull\n"))
+	f.Add([]byte("\fnull"))
+	f.Add([]byte("\u00a0null"))
+	f.Add([]byte("null\u2028"))
+	f.Add([]byte("\u00a0{\"W\":[[1,2],[3,4]],\"B\":[0,0]}\u0085"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var m Model
-		if err := json.Unmarshal(data, &m); err != nil {
+		var m, direct Model
+		err := json.Unmarshal(data, &m)
+		if errDirect := direct.UnmarshalJSON(data); (errDirect == nil) != (err == nil) || !sameModel(&direct, &m) {
+			t.Fatalf("UnmarshalJSON(%q) = %v, but json.Unmarshal = %v", data, errDirect, err)
+		}
+		if err != nil {
 			if m.W != nil || m.B != nil {
 				t.Fatalf("json.Unmarshal(%q) failed (%v) but changed the model", data, err)
 			}
 			return
 		}
 		if m.W == nil && m.B == nil {
-			if string(bytes.TrimSpace(data)) != "null" {
+			if string(bytes.Trim(data, " \t\r\n")) != "null" {
 				t.Fatalf("json.Unmarshal(%q) = nil but left the model zero", data)
 			}
 			return // null leaves the model as it was
@@ -258,12 +270,17 @@ func FuzzUnmarshalJSON(f *testing.F) {
 var trainErrors = []error{ErrEmpty, ErrShape, ErrLabel, ErrValue, ErrConfig, ErrDiverged}
 
 func FuzzTrain(f *testing.F) {
-	f.Add(bytesOf(1, 2, 3, 4, 5, 6), []byte{0, 1, 0}, uint8(2), uint8(2), 0.1, uint8(1), 0.0)
-	f.Add(bytesOf(1e300, 1e-300, 1e300, 1e-300), []byte{0, 0}, uint8(2), uint8(3), 1.0, uint8(2), 0.01)
-	f.Add(bytesOf(1, 1, 1, 1, 1, 1, 1, 1), []byte{0, 1, 2, 0}, uint8(2), uint8(3), 0.5, uint8(0), 0.0)
-	f.Add(bytesOf(math.NaN(), 1), []byte{1}, uint8(2), uint8(2), 0.1, uint8(1), 0.0)
-	f.Add(bytesOf(3, -4, 1e5, 2), []byte{1, 1}, uint8(2), uint8(2), 1e6, uint8(1), 10.0)
-	f.Fuzz(func(t *testing.T, b, labels []byte, dRaw, kRaw uint8, lr float64, batchRaw uint8, l2 float64) {
+	f.Add(bytesOf(1, 2, 3, 4, 5, 6), []byte{0, 1, 0}, uint8(2), uint8(2), 0.1, uint8(1), 0.0, []byte(nil))
+	f.Add(bytesOf(1e300, 1e-300, 1e300, 1e-300), []byte{0, 0}, uint8(2), uint8(3), 1.0, uint8(2), 0.01, []byte(nil))
+	f.Add(bytesOf(1, 1, 1, 1, 1, 1, 1, 1), []byte{0, 1, 2, 0}, uint8(2), uint8(3), 0.5, uint8(0), 0.0, []byte(nil))
+	f.Add(bytesOf(math.NaN(), 1), []byte{1}, uint8(2), uint8(2), 0.1, uint8(1), 0.0, []byte(nil))
+	f.Add(bytesOf(3, -4, 1e5, 2), []byte{1, 1}, uint8(2), uint8(2), 1e6, uint8(1), 10.0, []byte(nil))
+	// Starting models: large weights, and one whose logits overflow on
+	// huge features.
+	f.Add(bytesOf(1, 2, 3, 4, 5, 6), []byte{0, 1, 0}, uint8(1), uint8(0), 0.1, uint8(1), 0.0, bytesOf(1e300, -1e300, 3, 4, 0, 1))
+	f.Add(bytesOf(1e300, 1e300, 1e300, 1e300), []byte{0, 1}, uint8(1), uint8(0), 10.0, uint8(2), 0.0, bytesOf(1, 2, 3, 4, 5, 6))
+	f.Add(bytesOf(1e9, 1), []byte{1, 0}, uint8(0), uint8(0), 1e300, uint8(1), 0.0, bytesOf(1, -1, 0, 0))
+	f.Fuzz(func(t *testing.T, b, labels []byte, dRaw, kRaw uint8, lr float64, batchRaw uint8, l2 float64, start []byte) {
 		D, K := 1+int(dRaw%4), 2+int(kRaw%3)
 		v := floats(b)
 		N := len(v) / D
@@ -277,6 +294,15 @@ func FuzzTrain(f *testing.F) {
 			y[n] = int(labels[n] % byte(K+1)) // now and then one out of range
 		}
 		m := New(K, D)
+		if w := floats(start); len(w) > 0 { // the starting weights and biases, cycled
+			for i := range K * (D + 1) {
+				if k, d := i/(D+1), i%(D+1); d < D {
+					m.W[k][d] = w[i%len(w)]
+				} else {
+					m.B[k] = w[i%len(w)]
+				}
+			}
+		}
 		before := clone(m)
 		c := Config{LearningRate: lr, Epochs: 3, BatchSize: int(batchRaw % 6), L2: l2, Seed: 1}
 		err := m.Train(X, y, c)
@@ -285,6 +311,13 @@ func FuzzTrain(f *testing.F) {
 				t.Fatalf("Train returned nil but left a non-finite weight: %v %v", m.W, m.B)
 			}
 			return
+		}
+		// A Step from the same model keeps the same promise.
+		s := clone(before)
+		if _, err := s.Step(X[:min(len(X), 3)], y[:min(len(y), 3)], math.Abs(lr)+1e-3, 0); err == nil && !s.finite() {
+			t.Fatalf("Step returned nil but left a non-finite weight: %v %v", s.W, s.B)
+		} else if err != nil && !sameModel(s, before) {
+			t.Fatalf("Step = %v, but changed the model", err)
 		}
 		known := false
 		for _, e := range trainErrors {

@@ -110,21 +110,25 @@ func CrossEntropyTarget(z, t []float64) float64 {
 //	L = (1/N)·Σ_n CrossEntropy(W·x_n + b, y_n)
 //
 // without the L2 penalty of [Config.L2]. It is ln K for a model whose
-// weights and biases are all zero.
+// weights and biases are all zero. Each term is divided by N before it is
+// added, so the mean of finite cross-entropies is finite: two examples of
+// loss 1e308 have the mean 1e308, not +Inf.
 //
 // On bad data Loss returns an error wrapping ErrEmpty if N = 0; ErrShape
 // if len(y) != N or a row does not have D features; ErrLabel if a label is
-// outside [0, K); ErrValue if a feature is NaN or ±Inf.
+// outside [0, K); ErrValue if a feature, or a weight or bias of the
+// model, is NaN or ±Inf, or if a row's logits or cross-entropy overflow
+// (weights of 1e308, say). A nil error comes with a finite L.
 //
-// Loss sums the rows in parts of fixed size and adds the parts' sums in
-// order; a data set of at least 2²¹ multiply-adds (N·K·D) is shared with
-// other goroutines, part by part, with the same result bit for bit. It
-// allocates a little scratch per call. It panics if the model is not K×D
-// with K ≥ 2.
+// Loss sums the rows in parts that depend only on N and adds the parts'
+// sums in order; a data set of at least 2²¹ multiply-adds (N·K·D) is
+// shared with other goroutines, part by part, with the same result bit for
+// bit. Its scratch is O(goroutines·K): the logits of four rows for each
+// goroutine, and one sum for each of at most 1024 parts. It panics if the
+// model is not K×D with K ≥ 2.
 func (m *Model) Loss(X [][]float64, y []int) (float64, error) {
-	L, err := m.sumRows(X, y, CrossEntropy)
-	if err != nil {
-		return 0, err
-	}
-	return L / float64(len(X)), nil
+	N := float64(len(X))
+	return m.sumRows(X, y, func(z []float64, label int) float64 {
+		return CrossEntropy(z, label) / N // C_n/N: the sum cannot overflow
+	})
 }

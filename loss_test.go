@@ -4,8 +4,10 @@
 package softmax
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -176,6 +178,77 @@ func TestLossAtZero(t *testing.T) {
 		// the N = 30 losses rounds up to N times.
 		if want := math.Log(float64(K)); err != nil || !closeRel(L, want, 2*30*u) {
 			t.Errorf("New(%d, 5).Loss = %v, %v, want ln %d = %v", K, L, err, K, want)
+		}
+	}
+}
+
+// TestLossNonFinite checks that Loss and Accuracy never return a nil error
+// with a number that is not finite, nor a number from a broken model: a
+// weight or bias that is not finite, or logits or a cross-entropy that
+// overflow, is ErrValue; and that finite cross-entropies have a finite
+// mean, since each is divided by N before it is added.
+func TestLossNonFinite(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	for _, tt := range []struct {
+		name string
+		W    [][]float64
+		B    []float64
+		X    [][]float64
+		y    []int
+	}{
+		{"logits overflow", [][]float64{{1e308, 1e308}, {0, 0}}, []float64{0, 0}, [][]float64{{10, -10}}, []int{0}},
+		{"NaN weight", [][]float64{{nan, 0}, {0, 0}}, []float64{0, 0}, [][]float64{{1, 1}}, []int{0}},
+		{"+Inf weight", [][]float64{{0, 0}, {0, inf}}, []float64{0, 0}, [][]float64{{1, 1}}, []int{0}},
+		{"NaN bias", [][]float64{{0, 0}, {0, 0}}, []float64{0, nan}, [][]float64{{1, 1}}, []int{0}},
+		{"cross-entropy overflows", [][]float64{{0, 0}, {0, 0}}, []float64{1e308, -1e308}, [][]float64{{1, 1}}, []int{1}},
+	} {
+		m := &Model{W: tt.W, B: tt.B}
+		if L, err := m.Loss(tt.X, tt.y); !errors.Is(err, ErrValue) {
+			t.Errorf("%s: Loss = %v, %v, want an error wrapping ErrValue", tt.name, L, err)
+		}
+		if tt.name == "cross-entropy overflows" {
+			continue // the logits are finite, and so is the accuracy
+		}
+		if A, err := m.Accuracy(tt.X, tt.y); !errors.Is(err, ErrValue) {
+			t.Errorf("%s: Accuracy = %v, %v, want an error wrapping ErrValue", tt.name, A, err)
+		}
+	}
+	// Two examples of loss 1e308 each: C_n = z_0 − z_1 = 1e308 (log1p of
+	// exp(−1e308) adds 0), so the mean is 1e308, where Σ_n C_n is +Inf.
+	m := New(2, 1)
+	m.B[0] = 1e308
+	X, y := [][]float64{{0}, {0}}, []int{1, 1}
+	if L, err := m.Loss(X, y); err != nil || L != 1e308 {
+		t.Errorf("Loss of two examples of loss 1e308 = %v, %v, want 1e308, nil", L, err)
+	}
+	if C, err := m.Clone().Step(X, y, 0.1, 0); err != nil || C != 1e308 {
+		t.Errorf("Step on two examples of loss 1e308 = %v, %v, want 1e308, nil", C, err)
+	}
+}
+
+// TestLossMemory checks that the scratch of Loss and Accuracy is
+// O(goroutines·K), not O(N·K): on N = 100,000 rows at K = 100 they once
+// allocated the logits of four rows for each part of 256 rows, 1.25 MB.
+func TestLossMemory(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	const N, K = 100000, 100
+	rng := rand.New(rand.NewPCG(21, 21))
+	X, y := randData(rng, N, 1, K)
+	m := randModel(rng, K, 1, 1)
+	for name, f := range map[string]func() (float64, error){
+		"Loss":     func() (float64, error) { return m.Loss(X, y) },
+		"Accuracy": func() (float64, error) { return m.Accuracy(X, y) },
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := f(); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		// 4 goroutines × 4 rows × K logits, 1024 sums and errors, and the
+		// goroutines' own few hundred bytes.
+		if got, limit := after.TotalAlloc-before.TotalAlloc, uint64(4*4*K*8+1024*24+16<<10); got > limit {
+			t.Errorf("%s on %d rows, K = %d: allocated %d bytes, want at most %d", name, N, K, got, limit)
 		}
 	}
 }

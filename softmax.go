@@ -650,9 +650,10 @@ func argmax(z []float64) int {
 //	A = (1/N)·#{n : argmax_k z_nk = y_n}
 //
 // The error wraps ErrEmpty, ErrShape, ErrLabel or ErrValue, as for
-// [Model.Loss]. Accuracy allocates a little scratch per call, and shares
-// large data sets with other goroutines as Loss does. It panics if the
-// model is not K×D with K ≥ 2.
+// [Model.Loss]: a model with a weight or bias that is not finite, or
+// whose logits overflow on some row, has no accuracy. Accuracy shares
+// large data sets with other goroutines as Loss does, and its scratch is
+// as small: O(goroutines·K). It panics if the model is not K×D with K ≥ 2.
 func (m *Model) Accuracy(X [][]float64, y []int) (float64, error) {
 	right, err := m.sumRows(X, y, func(z []float64, label int) float64 {
 		if argmax(z) == label {
@@ -678,8 +679,9 @@ var (
 	ErrShape = errors.New("softmax: shape mismatch")
 	// ErrLabel: a label outside [0, K).
 	ErrLabel = errors.New("softmax: label out of range")
-	// ErrValue: a feature that is NaN or infinite; for Train, also a weight
-	// or bias of the model.
+	// ErrValue: a feature, weight or bias that is NaN or infinite (or, in
+	// JSON, null), or logits or a loss that overflow on a row of finite
+	// features.
 	ErrValue = errors.New("softmax: non-finite value")
 )
 
@@ -726,16 +728,25 @@ func allFinite(v []float64) bool {
 	return true
 }
 
-// checkFinite returns finiteRow(n, x) if some logit in z = W·x + b is not
-// finite, and nil otherwise. With finite weights, one NaN or infinite x_d
-// makes every z_k NaN or infinite (w·Inf is ±Inf, or NaN for w = 0), so
-// finite logits prove the row finite without reading it again.
-func checkFinite(n int, x, z []float64) error {
-	if !allFinite(z) {
-		return finiteRow(n, x)
+// checkWeights returns an error wrapping ErrValue for the first weight or
+// bias of m that is NaN or ±Inf. It costs O(K·D): Loss and Accuracy,
+// which cost O(N·K·D), and Train call it once.
+func (m *Model) checkWeights() error {
+	for k, wk := range m.W {
+		for d, w := range wk {
+			if w-w != 0 {
+				return fmt.Errorf("%w: the model's weight W[%d][%d] is %v", ErrValue, k, d, w)
+			}
+		}
+		if m.B[k]-m.B[k] != 0 {
+			return fmt.Errorf("%w: the model's bias B[%d] is %v", ErrValue, k, m.B[k])
+		}
 	}
 	return nil
 }
+
+// finite reports whether every weight and bias is a finite number.
+func (m *Model) finite() bool { return m.checkWeights() == nil }
 
 // mustShape panics unless the model is K×D with K ≥ 2, D ≥ 1 and K biases.
 // It costs O(K), so that the per-example methods can afford it.
@@ -753,34 +764,44 @@ func (m *Model) mustShape() {
 	}
 }
 
-// sumRows checks the data set (X, y) and returns Σ_n f(z_n, y_n), with
-// z_n = W·x_n + b the logits of row n, or the first error in row order:
-// that of checkData, or ErrValue for a row with a NaN or infinite feature.
+// sumRows checks the model and the data set (X, y) and returns
+// Σ_n f(z_n, y_n), with z_n = W·x_n + b the logits of row n, or the first
+// error in row order: that of checkWeights or checkData, or ErrValue for
+// a row with a NaN or infinite feature, or whose logits or f(z_n, y_n)
+// are not finite although the row is.
 //
-// The rows are taken in parts of partRows, each summed in row order, and
-// the parts' sums are added in the order of the parts, so the result does
-// not depend on how many goroutines share the parts.
+// The rows are taken in at most maxParts parts of at least partRows rows,
+// each summed in row order, and the parts' sums are added in the order of
+// the parts: the parts depend only on N, so the result does not depend on
+// how many goroutines share them. Each goroutine has the logits of four
+// rows as scratch, so the scratch is O(goroutines·K + maxParts).
 func (m *Model) sumRows(X [][]float64, y []int, f func(z []float64, label int) float64) (float64, error) {
 	m.mustShape()
+	if err := m.checkWeights(); err != nil {
+		return 0, err
+	}
 	if err := m.checkData(X, y); err != nil {
 		return 0, err
 	}
 	N, K := len(X), m.Classes()
-	parts := (N + partRows - 1) / partRows
+	parts := min((N+partRows-1)/partRows, maxParts)
 	sums, errs := make([]float64, parts), make([]error, parts)
-	zs := make([]float64, parts*4*K) // the logits of four rows, for each part
-	parallel(parts, N*K*m.Features(), func(part int) {
-		Z := zs[part*4*K : (part+1)*4*K]
-		for n0 := part * partRows; n0 < min((part+1)*partRows, N); n0 += 4 {
-			n1 := min(n0+4, (part+1)*partRows, N)
+	n := goroutines(parts, N*K*m.Features())
+	zs := make([]float64, n*4*K) // the logits of four rows, for each goroutine
+	parallel(n, parts, func(g, part int) {
+		Z := zs[g*4*K : (g+1)*4*K]
+		end := (part + 1) * N / parts
+		for n0 := part * N / parts; n0 < end; n0 += 4 {
+			n1 := min(n0+4, end)
 			m.logitsRows(Z, X[n0:n1])
 			for n := n0; n < n1; n++ {
 				z := Z[(n-n0)*K : (n-n0+1)*K]
-				if err := checkFinite(n, X[n], z); err != nil {
-					errs[part] = err
+				fn := f(z, y[n])
+				if !allFinite(z) || fn-fn != 0 {
+					errs[part] = notFiniteRow(n, X[n], fn)
 					return
 				}
-				sums[part] += f(z, y[n])
+				sums[part] += fn
 			}
 		}
 	})
@@ -792,6 +813,17 @@ func (m *Model) sumRows(X [][]float64, y []int, f func(z []float64, label int) f
 		s += sp
 	}
 	return s, nil
+}
+
+// notFiniteRow returns the error of sumRows for row n, x, whose logits or
+// value v are not finite: ErrValue naming a feature of x that is NaN or
+// ±Inf, or else saying that, with finite weights, the logits or v
+// overflowed on this row.
+func notFiniteRow(n int, x []float64, v float64) error {
+	if err := finiteRow(n, x); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: row %d gives logits or a loss (%v) that overflow: the weights are too large for its features", ErrValue, n, v)
 }
 
 // firstError returns the first non-nil error of errs, or nil.
@@ -806,8 +838,10 @@ func firstError(errs []error) error {
 
 const (
 	// partRows is the number of rows in each part of a data set that
-	// Loss, Accuracy and a large step share out.
+	// Loss, Accuracy and a large step share out (at least, for Loss and
+	// Accuracy, which cut a data set into at most maxParts parts).
 	partRows = 256
+	maxParts = 1024
 	// parallelWork is the number of multiply-adds, N·K·D for N rows, from
 	// which a pass over the rows is shared with other goroutines. Below it
 	// the pass runs on the calling goroutine alone, since waking a parked
@@ -819,29 +853,34 @@ const (
 	parallelWork = 1 << 21
 )
 
-// parallel calls f(part) once for each part in [0, parts) and returns when
-// every call has returned. If work, the number of multiply-adds of all
-// the parts, is at least parallelWork, the calling goroutine shares the
-// parts with up to GOMAXPROCS−1 helper goroutines, each taking the next
-// part from a counter, so that a helper that never gets a processor holds
-// nobody up; otherwise it runs them all itself. Either way each part runs
-// whole on one goroutine, so what f computes does not depend on the number
-// of goroutines; f must write only to what belongs to its part.
+// goroutines returns how many goroutines share parts of work multiply-adds
+// in all: 1 below parallelWork, and otherwise up to GOMAXPROCS, and no
+// more than there are parts.
+func goroutines(parts, work int) int {
+	if work < parallelWork || parts < 2 {
+		return 1
+	}
+	return min(runtime.GOMAXPROCS(0), parts)
+}
+
+// parallel calls f(g, part) once for each part in [0, parts) and returns
+// when every call has returned, with g in [0, n) the goroutine that runs
+// the part: the calling goroutine (g = 0) shares the parts with n − 1
+// helper goroutines, each taking the next part from a counter, so that a
+// helper that never gets a processor holds nobody up. Each part runs whole
+// on one goroutine, so what f computes does not depend on n; f must write
+// only to what belongs to its part, or to its goroutine g.
 //
 // A panic in f is recovered, the parts not yet taken are skipped, and
 // parallel panics with the same value on the calling goroutine once every
 // helper has returned. No helper outlives the call.
-func parallel(parts, work int, f func(part int)) {
-	helpers := 0
-	if work >= parallelWork && parts > 1 {
-		helpers = min(runtime.GOMAXPROCS(0), parts) - 1
-	}
+func parallel(n, parts int, f func(g, part int)) {
 	j := &job{f: f, parts: parts}
-	j.wg.Add(helpers)
-	for range helpers {
-		go j.help()
+	j.wg.Add(n - 1)
+	for g := 1; g < n; g++ {
+		go j.help(g)
 	}
-	j.run()
+	j.run(0)
 	j.wg.Wait()
 	if j.panicked != nil {
 		panic(j.panicked)
@@ -850,7 +889,7 @@ func parallel(parts, work int, f func(part int)) {
 
 // A job is the state that the goroutines of one call of parallel share.
 type job struct {
-	f        func(part int)
+	f        func(g, part int)
 	parts    int
 	next     atomic.Int64 // the next part to take
 	wg       sync.WaitGroup
@@ -860,7 +899,7 @@ type job struct {
 
 // run calls f on the parts not yet taken, one at a time, until none is
 // left or a call has panicked.
-func (j *job) run() {
+func (j *job) run(g int) {
 	defer func() {
 		if r := recover(); r != nil {
 			j.once.Do(func() { j.panicked = r })
@@ -868,14 +907,14 @@ func (j *job) run() {
 		}
 	}()
 	for part := int(j.next.Add(1) - 1); part < j.parts; part = int(j.next.Add(1) - 1) {
-		j.f(part)
+		j.f(g, part)
 	}
 }
 
-// help is run on a helper goroutine.
-func (j *job) help() {
+// help is run on helper goroutine g.
+func (j *job) help(g int) {
 	defer j.wg.Done()
-	j.run()
+	j.run(g)
 }
 
 // dot returns Σ_d w_d·x_d, summed in order. It needs len(w) ≥ len(x).
@@ -959,19 +998,29 @@ func (m *Model) mustFeatures(x []float64) {
 // document must be an object with exactly the keys "W" and "B", each once,
 // spelt so (encoding/json would also take "w" or a repeated key), holding
 // K ≥ 2 rows of the same length D ≥ 1 and K biases; the weights are copied
-// into one contiguous array, as [New] lays them out. The JSON null leaves
-// m as it is, as encoding/json does for any value. On any error m is left
-// as it was. The error wraps ErrShape if the document is well-formed but
-// has a missing key or the wrong shape; a malformed document, another key,
-// a repeated key or a number out of the float64 range gives an error
-// saying so.
+// into one contiguous array, as [New] lays them out. A number is read as
+// encoding/json reads it, rounded to the nearest float64 (1e-400 is 0); a
+// number too large for a float64 (1e309) is an error. The JSON null for
+// the whole document leaves m as it is, as encoding/json does for any
+// value; a null in place of W, B, a row, a weight or a bias is an error
+// (JavaScript writes NaN and ±Infinity as null).
+//
+// On any error m is left as it was. The error wraps ErrShape if the
+// document is well-formed but has a missing key, a null in place of W, B
+// or a row, or the wrong shape; ErrValue for a null weight or bias; a
+// malformed document, another key, a repeated key or a number out of the
+// float64 range gives an error saying so. A direct call accepts the same
+// documents as json.Unmarshal: only JSON's own white space (space, tab,
+// line feed, carriage return) may surround them.
 func (m *Model) UnmarshalJSON(data []byte) error {
-	if string(bytes.TrimSpace(data)) == "null" {
+	if string(bytes.Trim(data, " \t\n\r")) == "null" {
 		return nil
 	}
+	// Pointers tell a null (nil) from a number, which encoding/json would
+	// decode as 0 and leave as it was.
 	var v struct {
-		W [][]float64
-		B []float64
+		W [][]*float64
+		B []*float64
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
@@ -1007,26 +1056,46 @@ func (m *Model) UnmarshalJSON(data []byte) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return errors.New("softmax: decoding model: data after the model")
 	}
+	switch {
+	case v.W == nil:
+		return fmt.Errorf("%w: decoded model has no W, or W is null", ErrShape)
+	case v.B == nil:
+		return fmt.Errorf("%w: decoded model has no B, or B is null", ErrShape)
+	}
 	K := len(v.W)
 	if K < 2 {
 		return fmt.Errorf("%w: decoded model has %d classes, want at least 2", ErrShape, K)
 	}
 	D := len(v.W[0])
-	if D < 1 {
-		return fmt.Errorf("%w: decoded model has %d features, want at least 1", ErrShape, D)
-	}
 	for k, wk := range v.W {
-		if len(wk) != D {
+		switch {
+		case wk == nil:
+			return fmt.Errorf("%w: decoded model has null for row %d of W", ErrShape, k)
+		case len(wk) != D:
 			return fmt.Errorf("%w: decoded model has %d weights in row %d, want %d as in row 0", ErrShape, len(wk), k, D)
 		}
+	}
+	if D < 1 {
+		return fmt.Errorf("%w: decoded model has %d features, want at least 1", ErrShape, D)
 	}
 	if len(v.B) != K {
 		return fmt.Errorf("%w: decoded model has %d biases, want %d", ErrShape, len(v.B), K)
 	}
-	w := make([]float64, 0, K*D)
-	for _, wk := range v.W {
-		w = append(w, wk...)
+	w, b := make([]float64, 0, K*D), make([]float64, K)
+	for k, wk := range v.W {
+		for d, wkd := range wk {
+			if wkd == nil {
+				return fmt.Errorf("%w: decoded model has null for the weight W[%d][%d]", ErrValue, k, d)
+			}
+			w = append(w, *wkd)
+		}
 	}
-	m.W, m.B = rows(w, K, D), v.B
+	for k, bk := range v.B {
+		if bk == nil {
+			return fmt.Errorf("%w: decoded model has null for the bias B[%d]", ErrValue, k)
+		}
+		b[k] = *bk
+	}
+	m.W, m.B = rows(w, K, D), b
 	return nil
 }

@@ -706,6 +706,21 @@ func TestJSONRejects(t *testing.T) {
 		{`{"W":[[1,2],[3,4]],"B":[0,0]} {}`, nil},
 		{`[]`, nil},
 		{`{"W":[[1,2],[3,NaN]],"B":[0,0]}`, nil},
+		// null in place of a weight, a bias or a row: JavaScript's
+		// JSON.stringify writes NaN and ±Infinity so.
+		{`{"W":[[1,null],[3,4]],"B":[0,null]}`, ErrValue},
+		{`{"W":[[1,2],[3,4]],"B":[0,null]}`, ErrValue},
+		{`{"W":[[null,null],[null,null]],"B":[null,null]}`, ErrValue},
+		{`{"W":[[1,2],null],"B":[0,0]}`, ErrShape},
+		{`{"W":[null,[1,2]],"B":[0,0]}`, ErrShape},
+		{`{"W":[null,null],"B":[0,0]}`, ErrShape},
+		{`{"W":null,"B":null}`, ErrShape},
+		// Only JSON's own white space may surround a document, as
+		// json.Unmarshal requires.
+		{"\fnull", nil},
+		{"\u00a0null", nil},
+		{"null\u2028", nil},
+		{"\u00a0{\"W\":[[1,2],[3,4]],\"B\":[0,0]}", nil},
 	} {
 		m := New(2, 3)
 		m.W[0][0], m.B[1] = 7, -7
@@ -721,6 +736,36 @@ func TestJSONRejects(t *testing.T) {
 		if !sameModel(m, before) || len(m.W) != 2 {
 			t.Errorf("UnmarshalJSON(%s) changed the model to %v %v", tt.doc, m.W, m.B)
 		}
+		if err := json.Unmarshal([]byte(tt.doc), m); err == nil {
+			t.Errorf("json.Unmarshal(%s) = nil, want an error as from UnmarshalJSON", tt.doc)
+		}
+	}
+}
+
+// TestJSONRounding checks the documented reading of numbers: each is
+// rounded to the nearest float64, as encoding/json and strconv round it
+// (1e-400 is 0, 2.5e-324 the smallest subnormal), and only one too large
+// for a float64 is an error.
+func TestJSONRounding(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want float64
+	}{
+		{"1e-400", 0},
+		{"-1e-400", math.Copysign(0, -1)},
+		{"3e-324", 5e-324},
+		{"1.7976931348623157e308", math.MaxFloat64},
+		{"0.1", 0.1},
+	} {
+		var m Model
+		doc := `{"W":[[` + tt.text + `],[0]],"B":[0,0]}`
+		if err := m.UnmarshalJSON([]byte(doc)); err != nil || math.Float64bits(m.W[0][0]) != math.Float64bits(tt.want) {
+			t.Errorf("UnmarshalJSON(%s): W[0][0] = %v, %v; want %v, nil", doc, m.W, err, tt.want)
+		}
+	}
+	var m Model
+	if err := m.UnmarshalJSON([]byte(`{"W":[[1e309],[0]],"B":[0,0]}`)); err == nil {
+		t.Errorf("UnmarshalJSON with 1e309 = nil, want an error")
 	}
 }
 
@@ -731,7 +776,7 @@ func TestJSONNull(t *testing.T) {
 	m := New(2, 3)
 	m.W[1][2] = 5
 	before := clone(m)
-	for _, doc := range []string{`null`, ` null `} {
+	for _, doc := range []string{`null`, ` null `, "\t\r\n null\n"} {
 		if err := m.UnmarshalJSON([]byte(doc)); err != nil || !sameModel(m, before) {
 			t.Errorf("UnmarshalJSON(%q) = %v, changed %v, want nil and no change", doc, err, !sameModel(m, before))
 		}
@@ -924,7 +969,7 @@ func TestParallel(t *testing.T) {
 		for _, parts := range []int{0, 1, 2, 7, 100} {
 			calls := make([]int32, parts)
 			var order []int
-			parallel(parts, work, func(part int) {
+			parallel(goroutines(parts, work), parts, func(_, part int) {
 				calls[part]++ // parts are disjoint: no two calls write one element
 				if work == 0 {
 					order = append(order, part)
@@ -942,7 +987,7 @@ func TestParallel(t *testing.T) {
 		for _, bad := range []int{0, 1, 63} {
 			got := func() (r any) {
 				defer func() { r = recover() }()
-				parallel(64, work, func(part int) {
+				parallel(goroutines(64, work), 64, func(_, part int) {
 					if part == bad {
 						panic(fmt.Sprintf("part %d", part))
 					}

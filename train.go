@@ -36,24 +36,47 @@ var (
 // from the weights before the step. One example is a minibatch of one:
 // m.Step([][]float64{x}, []int{label}, lr, lambda).
 //
-// On an error Step leaves the model exactly as it was. The error wraps
+// On an error Step leaves the model exactly as it was, and a nil error
+// comes with finite weights and biases and a finite loss. The error wraps
 // ErrConfig unless 0 < η < ∞, 0 ≤ λ < ∞ and ηλ < 2; ErrEmpty, ErrShape or
 // ErrLabel for a batch that is empty, ragged or has a label outside
-// [0, K); ErrValue if a feature is NaN or ±Inf; and ErrDiverged if the
-// loss or a logit of a finite example is NaN or ±Inf, as it is once the
-// weights have overflowed.
+// [0, K); ErrValue if a feature, or a weight or bias that the model was
+// handed in with, is NaN or ±Inf; and ErrDiverged if the weights are
+// finite but so large that the logits or the loss of a finite example
+// overflow, or if the step itself would overflow a weight (η = 1e300, or
+// features near 1e300, say).
 //
 // Step does not allocate once it has run on a batch of its size, except
 // that a batch of |S|·K·D ≥ 2²¹ multiply-adds, which it shares with other
 // goroutines, allocates a few small things to start them; the result is
-// the same bit for bit either way. X and y must not change during the
-// call, nor share memory with the model. Step panics if the model is not
-// K×D with K ≥ 2.
+// the same bit for bit either way. Besides the step's own work it reads
+// the batch once to bound the update (see step). X and y must not change
+// during the call, nor share memory with the model. Step panics if the
+// model is not K×D with K ≥ 2.
 func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error) {
 	m.mustShape()
 	if err := checkRates(lr, lambda); err != nil {
 		return 0, err
 	}
+	guard := float64(lr/float64(len(X))*max(maxAbs(X), 1)) >= 0x1p969 // can the update overflow? (see step)
+	return m.step(X, y, lr, lambda, guard)
+}
+
+// step is Step with the rates checked. If guard is true, it keeps a copy
+// of the model, checks the weights after the update and puts the copy back
+// if one has overflowed.
+//
+// Step sets guard only if c·max(ξ, 1) ≥ 2⁹⁶⁹, with c = η/|S| and ξ the
+// largest |x_d| of the batch: below that the update cannot overflow. Each
+// of its operations multiplies a weight by 1 − ηλ, of size below 1, or
+// subtracts a product a·x with |a| ≤ c (every |p_k − t_k| ≤ 1) and
+// |x| ≤ max(ξ, 1) (for a bias, x = 1): it subtracts less than 2⁹⁶⁹ from a
+// number of size at most MaxFloat64, and MaxFloat64 + 2⁹⁶⁹ rounds to
+// MaxFloat64, since half an ulp there is 2⁹⁷⁰. Train needs no guard: it
+// checks the weights after each epoch, and a step after one that has
+// overflowed fails on its logits; either way it puts back the weights it
+// was called with.
+func (m *Model) step(X [][]float64, y []int, lr, lambda float64, guard bool) (float64, error) {
 	if err := m.checkData(X, y); err != nil {
 		return 0, err
 	}
@@ -69,12 +92,17 @@ func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error
 	}
 	// The forward pass: C_n and a_n for every example, from the weights
 	// before the step. Nothing is written to the model until all are known.
-	if err := m.forward(s, X, y, lr/float64(N), shared); err != nil {
+	c := lr / float64(N)
+	if err := m.forward(s, X, y, c, shared); err != nil {
 		return 0, err
 	}
-	var C float64
+	var C float64 // the mean of the C_n, each divided by |S| as it is added
 	for _, Cn := range s.C {
-		C += Cn
+		C += Cn / float64(N)
+	}
+	var before *Model
+	if guard {
+		before = m.Clone()
 	}
 	// b ← b − Σ_n a_n
 	for n := range N {
@@ -89,12 +117,29 @@ func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error
 		m.descend(s.a, X, decay, 0, K, 0, D)
 	} else {
 		rows, cols := (K+tileRows-1)/tileRows, (D+tileCols-1)/tileCols
-		parallel(rows*cols, N*K*D, func(part int) {
+		parallel(goroutines(rows*cols, N*K*D), rows*cols, func(_, part int) {
 			r, c := part/cols, part%cols
 			m.descend(s.a, s.X, decay, r*K/rows, (r+1)*K/rows, c*D/cols, (c+1)*D/cols)
 		})
 	}
-	return C / float64(N), nil
+	if before != nil && !m.finite() {
+		before.copyTo(m)
+		return 0, fmt.Errorf("%w: a step at learning rate %g overflows the weights", ErrDiverged, lr)
+	}
+	return C, nil
+}
+
+// maxAbs returns max_{n,d} |X[n][d]|, or 0 if X has no features, reading
+// each float64 as its bits without the sign: the integers compare as the
+// magnitudes do, and a NaN counts as larger than +Inf.
+func maxAbs(X [][]float64) float64 {
+	var b uint64
+	for _, x := range X {
+		for _, xd := range x {
+			b = max(b, math.Float64bits(xd)&^(1<<63))
+		}
+	}
+	return math.Float64frombits(b)
 }
 
 // forward writes into s, for each example n of the batch, its
@@ -117,7 +162,7 @@ func (m *Model) forward(s *scratch, X [][]float64, y []int, c float64, shared bo
 		s.errs = make([]error, parts)
 	}
 	s.errs = s.errs[:parts]
-	parallel(parts, N*K*D, func(part int) {
+	parallel(goroutines(parts, N*K*D), parts, func(_, part int) {
 		s.errs[part] = m.forwardRows(s, s.X, s.y, c, part*partRows, min((part+1)*partRows, N))
 	})
 	return firstError(s.errs)
@@ -132,7 +177,7 @@ func (m *Model) forwardRows(s *scratch, X [][]float64, y []int, c float64, n0, n
 		finite := allFinite(a)
 		s.C[n] = delta(a, y[n]) // C_n, and a = p − t
 		if !finite || s.C[n]-s.C[n] != 0 {
-			return notFinite(n, X[n], s.C[n])
+			return m.notFinite(n, X[n], s.C[n])
 		}
 		scale(a, c) // a = c·(p − t)
 	}
@@ -140,15 +185,17 @@ func (m *Model) forwardRows(s *scratch, X [][]float64, y []int, c float64, n0, n
 }
 
 // notFinite returns the error of a step whose example n, x, has logits or
-// a cross-entropy C that are not finite: ErrValue if a feature of x is NaN
-// or ±Inf, and otherwise ErrDiverged, since with finite features only
-// weights that are not finite, or so large that W·x or C overflows, give
-// such logits.
-func notFinite(n int, x []float64, C float64) error {
+// a cross-entropy C that are not finite: ErrValue if a feature of x, or a
+// weight or bias of the model, is NaN or ±Inf, and otherwise ErrDiverged:
+// the weights are finite but so large that W·x or C overflows.
+func (m *Model) notFinite(n int, x []float64, C float64) error {
 	if err := finiteRow(n, x); err != nil {
 		return err
 	}
-	return fmt.Errorf("%w: row %d has logits or a cross-entropy (%v) that are not finite", ErrDiverged, n, C)
+	if err := m.checkWeights(); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: row %d has logits or a cross-entropy (%v) that overflow", ErrDiverged, n, C)
 }
 
 // descend applies W ← c·W − Σ_n a_n·x_nᵀ to the tile of W of the rows
@@ -400,12 +447,14 @@ type Config struct {
 // or a weight or bias of the model, is NaN or ±Inf; ErrConfig if a Config
 // field is out of its range, or ηλ ≥ 2; ErrDiverged if a step or an epoch
 // makes the loss or a weight NaN or infinite, naming the epoch and the
-// learning rate. The shapes, labels, settings and weights are checked
-// before training starts, the features by the steps as they meet them. A
-// model is never left holding a NaN.
+// learning rate. The shapes, labels, settings, weights and features are
+// checked before training starts. A model is never left holding a NaN.
 //
 // An error from Progress is not Train's own: it ends training with the
-// weights of the epochs done (see [Config]).
+// weights of the epochs done (see [Config]). But a Progress that replaces
+// or reshapes the model's slices breaks its contract: Train then puts
+// back the slices and the weights it was called with, and returns an
+// error that says so.
 //
 // Train allocates its scratch space once per call: the order of the N
 // examples, one batch of row headers and labels, a copy of the model and
@@ -428,6 +477,7 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 	N := len(X)
 	batch = min(batch, N)
 	start := m.Clone() // the weights Train was called with, put back on an error
+	shape := m.shape() // and the model's slices, put back if Progress reshapes it
 	order := make([]int, N)
 	for i := range order {
 		order[i] = i
@@ -442,14 +492,14 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 			for j, n := range S {
 				Xs[j], ys[j] = X[n], y[n]
 			}
-			C, err := m.Step(Xs[:len(S)], ys[:len(S)], lr, c.L2)
+			C, err := m.step(Xs[:len(S)], ys[:len(S)], lr, c.L2, false)
 			if err != nil {
 				start.copyTo(m)
-				return m.stepFailed(X, y, S, epoch, lr)
+				return m.stepFailed(X, y, S, epoch, lr, err)
 			}
-			total += float64(C * float64(len(S)))
+			total += float64(C * (float64(len(S)) / float64(N))) // the batch's share of the mean
 		}
-		loss := total / float64(N)
+		loss := total
 		// A step's forward pass finds weights that have overflowed in an
 		// earlier step; this finds those of the last.
 		if loss-loss != 0 || !m.finite() {
@@ -457,7 +507,13 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 			return divergedIn(epoch, lr)
 		}
 		if c.Progress != nil {
-			if err := c.Progress(epoch, loss); err != nil {
+			err := c.Progress(epoch, loss)
+			if !shape.same(m) {
+				shape.restore(m)
+				start.copyTo(m)
+				return fmt.Errorf("softmax: Progress replaced or reshaped the model's slices after epoch %d; the model has back the slices and the weights Train was called with", epoch)
+			}
+			if err != nil {
 				if err == ErrStop { // only ErrStop itself, as fs.SkipAll
 					return nil
 				}
@@ -473,7 +529,7 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 // y no longer pass them (they changed during training), ErrValue naming
 // the first row of S with a NaN or infinite feature, and otherwise
 // ErrDiverged. The errors name rows of X, where Step's name rows of S.
-func (m *Model) stepFailed(X [][]float64, y []int, S []int, epoch int, lr float64) error {
+func (m *Model) stepFailed(X [][]float64, y []int, S []int, epoch int, lr float64, err error) error {
 	if err := m.checkData(X, y); err != nil {
 		return err
 	}
@@ -482,7 +538,39 @@ func (m *Model) stepFailed(X [][]float64, y []int, S []int, epoch int, lr float6
 			return err
 		}
 	}
-	return divergedIn(epoch, lr)
+	return fmt.Errorf("%w (%v)", divergedIn(epoch, lr), err)
+}
+
+// A shape is the slices of a model: the row headers of W and the biases.
+type shape struct {
+	W    [][]float64 // the slice W itself
+	rows [][]float64 // a copy of its row headers
+	B    []float64
+}
+
+// shape returns the slices of m, to check after user code has run that it
+// has not reshaped the model, and to put them back if it has.
+func (m *Model) shape() shape {
+	return shape{W: m.W, rows: append([][]float64(nil), m.W...), B: m.B}
+}
+
+// same reports, in O(K), whether m still has the slices of s.
+func (s shape) same(m *Model) bool {
+	if len(m.W) != len(s.W) || &m.W[0] != &s.W[0] || len(m.B) != len(s.B) || &m.B[0] != &s.B[0] {
+		return false
+	}
+	for k, wk := range m.W {
+		if len(wk) != len(s.rows[k]) || &wk[0] != &s.rows[k][0] {
+			return false
+		}
+	}
+	return true
+}
+
+// restore gives m the slices of s back.
+func (s shape) restore(m *Model) {
+	copy(s.W, s.rows)
+	m.W, m.B = s.W, s.B
 }
 
 // divergedIn returns Train's error for a divergence in the given epoch.
@@ -517,25 +605,6 @@ func (c Config) resolve() (lr float64, epochs, batch int, err error) {
 	}
 	return lr, epochs, batch, checkRates(lr, c.L2)
 }
-
-// checkWeights returns an error wrapping ErrValue for the first weight or
-// bias of m that is NaN or ±Inf.
-func (m *Model) checkWeights() error {
-	for k, wk := range m.W {
-		for d, w := range wk {
-			if w-w != 0 {
-				return fmt.Errorf("%w: the model's weight W[%d][%d] is %v", ErrValue, k, d, w)
-			}
-		}
-		if m.B[k]-m.B[k] != 0 {
-			return fmt.Errorf("%w: the model's bias B[%d] is %v", ErrValue, k, m.B[k])
-		}
-	}
-	return nil
-}
-
-// finite reports whether every weight and bias is a finite number.
-func (m *Model) finite() bool { return m.checkWeights() == nil }
 
 // The tiles of W that a shared step updates at the same time are at most
 // tileRows rows tall and tileCols columns wide. Each streams its columns of

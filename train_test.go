@@ -950,3 +950,84 @@ func TestWeightsDigest(t *testing.T) {
 		t.Errorf("weights' digest = %s, want %s as the other build wrote it", got, want)
 	}
 }
+
+// TestStepOverflow checks that a step whose update would overflow a weight
+// is ErrDiverged and leaves the model as it was, where Step once returned
+// nil with NaN or ±Inf weights; and that a step that only comes near the
+// bound of step's doc goes through with finite weights.
+func TestStepOverflow(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		X      [][]float64
+		y      []int
+		lr     float64
+		wantOK bool
+	}{
+		{"huge features", [][]float64{{1e308}, {1e308}}, []int{0, 1}, 10, false},
+		{"huge rate", [][]float64{{1e9}}, []int{1}, 1e300, false},
+		{"loss overflows", [][]float64{{1e308}}, []int{1}, 0.1, false},
+		{"huge but safe", [][]float64{{1e300}}, []int{0}, 1e-20, true},
+		{"checked, and fine", [][]float64{{1e300}}, []int{0}, 1e10, true},
+	} {
+		m := New(2, 1)
+		m.W[0][0], m.W[1][0] = 1, -1
+		before := clone(m)
+		C, err := m.Step(tt.X, tt.y, tt.lr, 0)
+		if tt.wantOK {
+			if err != nil || !m.finite() || C-C != 0 {
+				t.Errorf("%s: Step = %v, %v, weights %v %v; want a finite loss, nil and finite weights", tt.name, C, err, m.W, m.B)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrDiverged) {
+			t.Errorf("%s: Step = %v, %v, want an error wrapping ErrDiverged", tt.name, C, err)
+		}
+		if !sameModel(m, before) {
+			t.Errorf("%s: after the error the model is %v %v, want it as it was", tt.name, m.W, m.B)
+		}
+	}
+	// A model handed in with a weight that is not finite is ErrValue.
+	m := New(2, 1)
+	m.W[1][0] = math.Inf(-1)
+	if _, err := m.Step([][]float64{{1}}, []int{0}, 0.1, 0); !errors.Is(err, ErrValue) || !strings.Contains(err.Error(), "W[1][0]") {
+		t.Errorf("Step on a model with W[1][0] = -Inf = %v, want ErrValue naming W[1][0]", err)
+	}
+}
+
+// TestTrainReshapedByProgress checks that a Progress hook that reshapes the
+// model (against its contract) gets the package's own error, and that the
+// model has back the shape and the weights Train was called with.
+func TestTrainReshapedByProgress(t *testing.T) {
+	rng := rand.New(rand.NewPCG(48, 48))
+	X, y := randData(rng, 50, 4, 3)
+	for name, reshape := range map[string]func(m *Model){
+		"fewer classes": func(m *Model) { m.W, m.B = m.W[:2], m.B[:2] },
+		"more features": func(m *Model) {
+			for k := range m.W {
+				m.W[k] = append(m.W[k], 0)
+			}
+		},
+		"a row replaced": func(m *Model) { m.W[1] = make([]float64, 4) },
+		"new biases":     func(m *Model) { m.B = make([]float64, 3) },
+	} {
+		m := randModel(rng, 3, 4, 0.1)
+		W, rows, B := m.W, append([][]float64(nil), m.W...), m.B
+		before := clone(m)
+		err := m.Train(X, y, Config{LearningRate: 0.1, Epochs: 3, Progress: func(epoch int, _ float64) error {
+			if epoch == 2 {
+				reshape(m)
+			}
+			return nil
+		}})
+		if err == nil || !strings.HasPrefix(err.Error(), "softmax: ") || !strings.Contains(err.Error(), "after epoch 2") {
+			t.Errorf("%s: Train = %v, want an error of the package naming epoch 2", name, err)
+		}
+		same := len(m.W) == len(W) && &m.W[0] == &W[0] && &m.B[0] == &B[0]
+		for k := 0; same && k < len(rows); k++ {
+			same = len(m.W[k]) == len(rows[k]) && &m.W[k][0] == &rows[k][0]
+		}
+		if !same || !sameModel(m, before) {
+			t.Errorf("%s: after the error the model has other slices or weights than Train was called with", name)
+		}
+	}
+}
