@@ -266,7 +266,7 @@ func ExampleModel_UnmarshalJSON() {
 // below 1e-4 by epoch 100 and near 1e-7 by epoch 1000; on the raw
 // features the same loop crawls, percents away after 1000 epochs.
 func ExampleModel_Step() {
-	X, y, err := readIris("testdata/iris.csv")
+	X, y, err := readCSV("testdata/iris.csv")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -328,7 +328,7 @@ func ExampleModel_Step() {
 // examples it has not yet seen (progressive validation); the accuracy on
 // all 150 flowers shows where the model stands after each 30.
 func ExampleModel_Step_online() {
-	X, y, err := readIris("testdata/iris.csv")
+	X, y, err := readCSV("testdata/iris.csv")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -365,12 +365,11 @@ func ExampleModel_Step_online() {
 // keeps a copy that further training does not change; ErrStop ends
 // Train without an error.
 func ExampleModel_Train_earlyStopping() {
-	X, y, err := readIris("testdata/iris.csv")
+	X, y, err := readCSV("testdata/iris.csv")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	X = standardise(X)
 	// Every fifth flower is held out for validation.
 	var Xtrain, Xval [][]float64
 	var ytrain, yval []int
@@ -381,6 +380,15 @@ func ExampleModel_Train_earlyStopping() {
 			Xtrain, ytrain = append(Xtrain, X[n]), append(ytrain, y[n])
 		}
 	}
+	// Split first, then standardise both parts with the training part's
+	// means and deviations.
+	mu, sigma, err := softmax.MeanStd(Xtrain)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	Xtrain, _ = softmax.Standardize(nil, Xtrain, mu, sigma)
+	Xval, _ = softmax.Standardize(nil, Xval, mu, sigma)
 	m := softmax.New(3, 4)
 	best, bestLoss, bestEpoch := m.Clone(), math.Inf(1), 0
 	const patience = 20 // epochs without improvement before stopping
@@ -410,6 +418,6 @@ func ExampleModel_Train_earlyStopping() {
 	acc, _ := best.Accuracy(Xval, yval)
 	fmt.Printf("best validation loss %.4f at epoch %d, validation accuracy %.4f\n", bestLoss, bestEpoch, acc)
 	// Output:
-	// stopped after epoch 207
-	// best validation loss 0.0688 at epoch 187, validation accuracy 0.9667
+	// stopped after epoch 211
+	// best validation loss 0.0701 at epoch 191, validation accuracy 0.9667
 }

@@ -42,7 +42,7 @@ const (
 
 func readIrisT(t *testing.T) ([][]float64, []int) {
 	t.Helper()
-	X, y, err := readIris("testdata/iris.csv")
+	X, y, err := readCSV("testdata/iris.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestTrainIrisSGD(t *testing.T) {
 	var gaps []float64
 	for seed := uint64(0); seed < 10; seed++ {
 		m := softmax.New(3, 4)
-		c := softmax.Config{LearningRate: 0.02, Epochs: 1000, BatchSize: 4, L2: irisLambda, Seed: seed}
+		c := softmax.Config{LearningRate: 0.02, ConstantRate: true, Epochs: 1000, BatchSize: 4, L2: irisLambda, Seed: seed}
 		if err := m.Train(X, y, c); err != nil {
 			t.Fatalf("Train(iris, seed %d) = %v", seed, err)
 		}
@@ -103,7 +103,7 @@ func TestTrainIrisOptimum(t *testing.T) {
 	}
 	X, y := readIrisT(t)
 	m := softmax.New(3, 4)
-	if err := m.Train(X, y, softmax.Config{LearningRate: 0.03, Epochs: 100000, BatchSize: len(X), L2: irisLambda}); err != nil {
+	if err := m.Train(X, y, softmax.Config{LearningRate: 0.03, ConstantRate: true, Epochs: 100000, BatchSize: len(X), L2: irisLambda}); err != nil {
 		t.Fatal(err)
 	}
 	J := objective(t, m, X, y, irisLambda)
@@ -123,7 +123,7 @@ func TestTrainIrisOptimumStd(t *testing.T) {
 	X, y := readIrisT(t)
 	Xs := standardise(X)
 	m := softmax.New(3, 4)
-	if err := m.Train(Xs, y, softmax.Config{LearningRate: 1, Epochs: 3000, BatchSize: len(X), L2: irisLambda}); err != nil {
+	if err := m.Train(Xs, y, softmax.Config{LearningRate: 1, ConstantRate: true, Epochs: 3000, BatchSize: len(X), L2: irisLambda}); err != nil {
 		t.Fatal(err)
 	}
 	if J := objective(t, m, Xs, y, irisLambda); math.Abs(J-irisOptimumStd) > 1e-9 {
@@ -224,12 +224,12 @@ func TestLearnIris(t *testing.T) {
 	var r strings.Builder
 	fmt.Fprintf(&r, "Training softmax regression on Fisher's iris data (testdata/iris.csv):\n")
 	fmt.Fprintf(&r, "150 flowers, D = 4 measurements, K = 3 species; standardised features;\n")
-	fmt.Fprintf(&r, "Train with step η = 0.02, one example per step, λ = %v, seed 1.\n\n", irisLambda)
+	fmt.Fprintf(&r, "Train with its defaults (η_t = η₀/(1 + η₀·λ·t), η₀ = 1/L), one example per step, λ = %v, seed 1.\n\n", irisLambda)
 	fmt.Fprintf(&r, "  epoch   objective J = mean cross-entropy + (λ/2)·‖W‖²\n")
 	m := softmax.New(3, 4)
 	fmt.Fprintf(&r, "      0   %.6f   (zero weights: every p_k = 1/3, J = ln 3)\n", objective(t, m, Xs, y, irisLambda))
 	var first, last float64
-	err := m.Train(Xs, y, softmax.Config{LearningRate: 0.02, Epochs: 200, L2: irisLambda, Seed: 1,
+	err := m.Train(Xs, y, softmax.Config{Epochs: 200, L2: irisLambda, Seed: 1,
 		Progress: func(epoch int, _ float64) error {
 			J := objective(t, m, Xs, y, irisLambda)
 			if epoch == 1 {

@@ -127,8 +127,12 @@ func CrossEntropyTarget(z, t []float64) float64 {
 // goroutine, and one sum for each of at most 1024 parts. It panics if the
 // model is not K×D with K ≥ 2.
 func (m *Model) Loss(X [][]float64, y []int) (float64, error) {
+	m.mustShape()
+	if err := m.checkData(X, y); err != nil {
+		return 0, err
+	}
 	N := float64(len(X))
-	return m.sumRows(X, y, func(z []float64, label int) float64 {
-		return CrossEntropy(z, label) / N // C_n/N: the sum cannot overflow
+	return m.rows(X, func(n int, z []float64) float64 {
+		return CrossEntropy(z, y[n]) / N // C_n/N: the sum cannot overflow
 	})
 }

@@ -115,9 +115,29 @@
 //
 // Train is a loop of such steps: each epoch shuffles the examples in an
 // order drawn from [Config].Seed and steps on each batch of
-// Config.BatchSize in turn, at a constant η. A loop of one's own calls
-// Step: an online learner, one example at a time as they arrive (the
-// example of Step named online), or a schedule of steps.
+// Config.BatchSize in turn. A loop of one's own calls Step: an online
+// learner, one example at a time as they arrive (the example of Step named
+// online), or a schedule of one's own.
+//
+// # Step size
+//
+// How large a step can be is the next derivative of C. Differentiating
+// ∂C/∂z_k = p_k − t_k once more, with ∂p_k/∂z_j = p_k·(δ_kj − p_j),
+// gives the curvature of C in the logits:
+//
+//	∂²C/∂z∂zᵀ = diag(p) − p·pᵀ  ≤  ½·I
+//
+// (Böhning, 1992: no direction curves C by more than ½). The logits are
+// linear in the weights and the bias, z_k = w_kᵀx + b_k, so along any step
+// of (W, b) of unit length the second derivative of C_n is at most
+// ½·(‖x_n‖² + 1), and the penalty adds λ. The mean over the examples,
+//
+//	L = ½·mean_n(‖x_n‖² + 1) + λ
+//
+// bounds how fast the gradient of J can turn, and a step of η = 1/L cannot
+// overshoot the minimum along the direction it takes. That is Train's
+// default first step, computed in one pass over X; Config.LearningRate
+// sets another.
 //
 // The penalty's gradient λ·W shrinks every weight by the factor 1 − ηλ at
 // each step. Without it, on data a linear model can separate the loss keeps
@@ -138,24 +158,30 @@
 //
 //	η_t = η₀/(1 + η₀·λ·t)   after t steps
 //
-// (Bottou's schedule) does that at the rate the penalty allows. And the
-// scale of the features sets how curved J is in each direction: on
-// features of very different spreads, a step small enough for the
-// steepest direction crawls along the flattest. Standardising each
-// feature (mean 0, standard deviation 1) evens them out. On Fisher's iris
-// data at λ = 0.01, the example of Step shows both: after 1000 epochs of
-// one-example steps, the decaying step on standardised features brings
-// (J − J*)/J* near 1e-7, and on the raw features leaves it at about 5%.
+// (Bottou's schedule), which Train takes by default, does that at the
+// rate the penalty allows; Config.ConstantRate keeps η₀ instead, for
+// online learning that must follow drifting data. And the scale of the
+// features sets how curved J is in each direction: on features of very
+// different spreads, a step small enough for the steepest direction
+// crawls along the flattest. Standardising each feature (mean 0, standard
+// deviation 1) evens them out: [MeanStd] takes the means and deviations
+// of the training rows, [Standardize] applies them to any rows, and
+// [Model.Fold] folds them into a trained model, so that it takes raw
+// rows. On Fisher's iris data at λ = 0.01, the example of Step shows
+// both: after 1000 epochs of one-example steps, the decaying step on
+// standardised features brings (J − J*)/J* near 1e-7, and on the raw
+// features leaves it at about 5%.
 // The example of Train named earlyStopping keeps the best model seen on
 // held-out data with [Model.Clone] and stops with [ErrStop].
 //
-// [Model.Loss] and [Model.Accuracy] measure a model on a data set, and the
+// [Model.Loss] and [Model.Accuracy] measure a model on a data set,
+// [Model.PredictAll] and [Model.ProbabilitiesAll] predict for one, and the
 // JSON form of a model is that of its fields, {"W":[…],"B":[…]}.
 //
 // # Errors, panics and concurrency
 //
 // Bad data or settings at the data-set level (Step, Train, Loss, Accuracy,
-// decoding) give an error wrapping one of the sentinels [ErrEmpty],
+// PredictAll, ProbabilitiesAll, MeanStd, Standardize, decoding) give an error wrapping one of the sentinels [ErrEmpty],
 // [ErrShape], [ErrLabel], [ErrValue], [ErrConfig] or [ErrDiverged], and
 // leave the model as it was. A vector of the wrong length handed to a
 // kernel or a per-example method is a programmer error and panics with a
@@ -655,8 +681,12 @@ func argmax(z []float64) int {
 // large data sets with other goroutines as Loss does, and its scratch is
 // as small: O(goroutines·K). It panics if the model is not K×D with K ≥ 2.
 func (m *Model) Accuracy(X [][]float64, y []int) (float64, error) {
-	right, err := m.sumRows(X, y, func(z []float64, label int) float64 {
-		if argmax(z) == label {
+	m.mustShape()
+	if err := m.checkData(X, y); err != nil {
+		return 0, err
+	}
+	right, err := m.rows(X, func(n int, z []float64) float64 {
+		if argmax(z) == y[n] {
 			return 1
 		}
 		return 0
@@ -665,6 +695,64 @@ func (m *Model) Accuracy(X [][]float64, y []int) (float64, error) {
 		return 0, err
 	}
 	return right / float64(len(X)), nil
+}
+
+// PredictAll writes into dst the class the model predicts for each row of
+// X, by [Model.Predict], and returns dst:
+//
+//	ŷ_n = argmax_k z_nk,   z_n = W·x_n + b
+//
+// The error wraps ErrEmpty if X has no rows, ErrShape if a row does not
+// have D features, and ErrValue as for [Model.Accuracy]: for a feature,
+// weight or bias that is not finite, or logits that overflow. On an error
+// dst may hold the predictions of some rows. Large data sets are shared
+// with other goroutines as Loss shares them, with the same result.
+//
+// If dst is nil a new slice is allocated; otherwise PredictAll allocates
+// only a little scratch. It panics if the model is not K×D with K ≥ 2, or
+// if dst is not nil and len(dst) != len(X).
+func (m *Model) PredictAll(dst []int, X [][]float64) ([]int, error) {
+	m.mustShape()
+	if dst == nil {
+		dst = make([]int, len(X))
+	}
+	if len(dst) != len(X) {
+		panic(fmt.Sprintf("softmax: PredictAll destination length mismatch: len(dst) = %d, want %d rows", len(dst), len(X)))
+	}
+	_, err := m.rows(X, func(n int, z []float64) float64 {
+		dst[n] = argmax(z)
+		return 0
+	})
+	return dst, err
+}
+
+// ProbabilitiesAll writes into dst[n] the K class probabilities of each
+// row x_n of X, by [Model.Probabilities], and returns dst:
+//
+//	p_n = Softmax(W·x_n + b)
+//
+// Its errors are those of [Model.PredictAll]. If dst is nil, N rows of K
+// are allocated, from one array; otherwise ProbabilitiesAll allocates only
+// a little scratch. It panics if the model is not K×D with K ≥ 2, or if
+// dst is not nil and does not have len(X) rows of K.
+func (m *Model) ProbabilitiesAll(dst [][]float64, X [][]float64) ([][]float64, error) {
+	m.mustShape()
+	K := m.Classes()
+	if dst == nil {
+		dst = rows(make([]float64, len(X)*K), len(X), K)
+	}
+	ok := len(dst) == len(X)
+	for n := 0; ok && n < len(dst); n++ {
+		ok = len(dst[n]) == K
+	}
+	if !ok {
+		panic(fmt.Sprintf("softmax: ProbabilitiesAll destination shape mismatch: want %d rows of %d", len(X), K))
+	}
+	_, err := m.rows(X, func(n int, z []float64) float64 {
+		Softmax(dst[n], z)
+		return 0
+	})
+	return dst, err
 }
 
 // The sentinel errors of the package. Functions wrap them with the facts
@@ -689,19 +777,30 @@ var (
 // use: N ≥ 1 rows of D features and N labels in [0, K). It does not read
 // the features.
 func (m *Model) checkData(X [][]float64, y []int) error {
-	switch {
-	case len(X) == 0:
-		return ErrEmpty
-	case len(y) != len(X):
+	if err := m.checkRows(X); err != nil {
+		return err
+	}
+	if len(y) != len(X) {
 		return fmt.Errorf("%w: %d rows but %d labels", ErrShape, len(X), len(y))
 	}
-	K, D := m.Classes(), m.Features()
+	K := m.Classes()
+	for n, label := range y {
+		if label < 0 || label >= K {
+			return fmt.Errorf("%w: row %d has label %d, want one in [0, %d)", ErrLabel, n, label, K)
+		}
+	}
+	return nil
+}
+
+// checkRows returns an error unless X has N ≥ 1 rows of D features.
+func (m *Model) checkRows(X [][]float64) error {
+	if len(X) == 0 {
+		return ErrEmpty
+	}
+	D := m.Features()
 	for n, x := range X {
-		switch {
-		case len(x) != D:
+		if len(x) != D {
 			return fmt.Errorf("%w: row %d has %d features, want %d", ErrShape, n, len(x), D)
-		case y[n] < 0 || y[n] >= K:
-			return fmt.Errorf("%w: row %d has label %d, want one in [0, %d)", ErrLabel, n, y[n], K)
 		}
 	}
 	return nil
@@ -764,23 +863,23 @@ func (m *Model) mustShape() {
 	}
 }
 
-// sumRows checks the model and the data set (X, y) and returns
-// Σ_n f(z_n, y_n), with z_n = W·x_n + b the logits of row n, or the first
-// error in row order: that of checkWeights or checkData, or ErrValue for
-// a row with a NaN or infinite feature, or whose logits or f(z_n, y_n)
-// are not finite although the row is.
+// rows checks the model and the rows of X and returns Σ_n f(n, z_n), with
+// z_n = W·x_n + b the logits of row n, or the first error in row order:
+// that of checkWeights or checkRows, or ErrValue for a row with a NaN or
+// infinite feature, or whose logits or f(n, z_n) are not finite although
+// the row is.
 //
 // The rows are taken in at most maxParts parts of at least partRows rows,
 // each summed in row order, and the parts' sums are added in the order of
 // the parts: the parts depend only on N, so the result does not depend on
 // how many goroutines share them. Each goroutine has the logits of four
 // rows as scratch, so the scratch is O(goroutines·K + maxParts).
-func (m *Model) sumRows(X [][]float64, y []int, f func(z []float64, label int) float64) (float64, error) {
+func (m *Model) rows(X [][]float64, f func(n int, z []float64) float64) (float64, error) {
 	m.mustShape()
 	if err := m.checkWeights(); err != nil {
 		return 0, err
 	}
-	if err := m.checkData(X, y); err != nil {
+	if err := m.checkRows(X); err != nil {
 		return 0, err
 	}
 	N, K := len(X), m.Classes()
@@ -796,8 +895,12 @@ func (m *Model) sumRows(X [][]float64, y []int, f func(z []float64, label int) f
 			m.logitsRows(Z, X[n0:n1])
 			for n := n0; n < n1; n++ {
 				z := Z[(n-n0)*K : (n-n0+1)*K]
-				fn := f(z, y[n])
-				if !allFinite(z) || fn-fn != 0 {
+				if !allFinite(z) {
+					errs[part] = notFiniteRow(n, X[n], math.NaN())
+					return
+				}
+				fn := f(n, z)
+				if fn-fn != 0 {
 					errs[part] = notFiniteRow(n, X[n], fn)
 					return
 				}
@@ -815,7 +918,7 @@ func (m *Model) sumRows(X [][]float64, y []int, f func(z []float64, label int) f
 	return s, nil
 }
 
-// notFiniteRow returns the error of sumRows for row n, x, whose logits or
+// notFiniteRow returns the error of rows for row n, x, whose logits or
 // value v are not finite: ErrValue naming a feature of x that is NaN or
 // ±Inf, or else saying that, with finite weights, the logits or v
 // overflowed on this row.

@@ -1016,3 +1016,99 @@ func seq(n int) []int {
 	}
 	return s
 }
+
+// TestPredictAll checks PredictAll and ProbabilitiesAll against Predict and
+// Probabilities row by row, bit for bit, on a data set small enough for
+// one goroutine and on one large enough to be shared; and their errors.
+func TestPredictAll(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	rng := rand.New(rand.NewPCG(49, 49))
+	for _, N := range []int{1, 7, parallelWork/(5*40) + 3} {
+		X, _ := randData(rng, N, 40, 5)
+		m := randModel(rng, 5, 40, 1)
+		got, err := m.PredictAll(nil, X)
+		P, errP := m.ProbabilitiesAll(nil, X)
+		if err != nil || errP != nil {
+			t.Fatalf("N = %d: PredictAll = %v, ProbabilitiesAll = %v, want nil errors", N, err, errP)
+		}
+		for n, x := range X {
+			if want := m.Predict(x); got[n] != want {
+				t.Errorf("N = %d: PredictAll row %d = %d, want Predict = %d", N, n, got[n], want)
+			}
+			if want := m.Probabilities(nil, x); !allBits(P[n], want) {
+				t.Errorf("N = %d: ProbabilitiesAll row %d = %v, want Probabilities = %v", N, n, P[n], want)
+			}
+		}
+	}
+	m := New(3, 2)
+	for _, tt := range []struct {
+		name string
+		X    [][]float64
+		want error
+	}{
+		{"no rows", nil, ErrEmpty},
+		{"short row", [][]float64{{1, 2}, {3}}, ErrShape},
+		{"NaN feature", [][]float64{{1, 2}, {3, math.NaN()}}, ErrValue},
+	} {
+		if _, err := m.PredictAll(nil, tt.X); !errors.Is(err, tt.want) {
+			t.Errorf("PredictAll(%s) = %v, want %v", tt.name, err, tt.want)
+		}
+		if _, err := m.ProbabilitiesAll(nil, tt.X); !errors.Is(err, tt.want) {
+			t.Errorf("ProbabilitiesAll(%s) = %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	wantPanic(t, "PredictAll(short dst)", func() { m.PredictAll(make([]int, 1), [][]float64{{1, 2}, {3, 4}}) }, "softmax: PredictAll destination length mismatch")
+	wantPanic(t, "ProbabilitiesAll(short dst)", func() { m.ProbabilitiesAll(make([][]float64, 2), [][]float64{{1, 2}, {3, 4}}) }, "softmax: ProbabilitiesAll destination shape mismatch")
+}
+
+// TestMeanStd checks the means and deviations, the constant-column rule,
+// Standardize with and without dst, and the errors.
+func TestMeanStd(t *testing.T) {
+	X := [][]float64{{1, 5, -2}, {3, 5, 2}, {5, 5, 0}, {7, 5, 0}}
+	// Column 0: mean 4, population variance (9+1+1+9)/4 = 5. Column 1 is
+	// constant. Column 2: mean 0, variance (4+4)/4 = 2.
+	mu, sigma, err := MeanStd(X)
+	if want, wantS := []float64{4, 5, 0}, []float64{math.Sqrt(5), 1, math.Sqrt(2)}; err != nil || !allClose(mu, want, 4*u) || !allClose(sigma, wantS, 4*u) {
+		t.Errorf("MeanStd(%v) = %v, %v, %v, want %v, %v, nil", X, mu, sigma, err, want, wantS)
+	}
+	before := fmt.Sprint(X)
+	Xs, err := Standardize(nil, X, mu, sigma)
+	if err != nil || fmt.Sprint(X) != before {
+		t.Fatalf("Standardize = %v, and X changed: %v", err, fmt.Sprint(X) != before)
+	}
+	for n, x := range X {
+		for d, xd := range x {
+			if want := (xd - mu[d]) / sigma[d]; Xs[n][d] != want {
+				t.Errorf("Standardize row %d feature %d = %v, want %v", n, d, Xs[n][d], want)
+			}
+		}
+		if Xs[n][1] != 0 {
+			t.Errorf("Standardize row %d: constant column = %v, want 0", n, Xs[n][1])
+		}
+	}
+	in := [][]float64{{1, 5, -2}, {3, 5, 2}, {5, 5, 0}, {7, 5, 0}}
+	if got, _ := Standardize(in, in, mu, sigma); fmt.Sprint(got) != fmt.Sprint(Xs) {
+		t.Errorf("Standardize in place = %v, want %v", got, Xs)
+	}
+	for _, tt := range []struct {
+		name string
+		X    [][]float64
+		want error
+	}{
+		{"no rows", nil, ErrEmpty},
+		{"ragged", [][]float64{{1, 2}, {3}}, ErrShape},
+		{"NaN", [][]float64{{1, 2}, {math.NaN(), 3}}, ErrValue},
+		{"+Inf", [][]float64{{1, math.Inf(1)}}, ErrValue},
+		{"overflowing deviation", [][]float64{{1e300}, {-1e300}}, ErrValue},
+	} {
+		if _, _, err := MeanStd(tt.X); !errors.Is(err, tt.want) {
+			t.Errorf("MeanStd(%s) = %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	if _, err := Standardize(nil, [][]float64{{1, 2}}, mu, sigma); !errors.Is(err, ErrShape) {
+		t.Errorf("Standardize of a row of 2 features with 3 means = %v, want ErrShape", err)
+	}
+	wantPanic(t, "Standardize(sigma short)", func() { Standardize(nil, X, mu, sigma[:2]) }, "softmax: Standardize length mismatch")
+	wantPanic(t, "Fold(sigma 0)", func() { New(2, 3).Fold(mu, []float64{1, 0, 1}) }, "softmax: Fold with mu[1]")
+	wantPanic(t, "Fold(short)", func() { New(2, 3).Fold(mu[:2], sigma[:2]) }, "softmax: Fold length mismatch")
+}

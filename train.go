@@ -385,18 +385,36 @@ func checkRates(lr, lambda float64) error {
 	return nil
 }
 
-// The defaults of the zero Config fields.
-const (
-	DefaultLearningRate = 0.01
-	DefaultEpochs       = 10
-)
+// DefaultEpochs is the number of epochs of a zero Config.Epochs.
+const DefaultEpochs = 10
 
 // Config sets how [Model.Train] trains. The zero Config is usable: every
-// zero field means its documented default.
+// zero field means its documented default, and the defaults are chosen to
+// train a good model without tuning, on standardised features (see
+// [MeanStd]).
 type Config struct {
-	// LearningRate is the step size η > 0 of each update. Zero means
-	// DefaultLearningRate (0.01). With L2, ηλ must be below 2.
+	// LearningRate is the first step size η₀ > 0 of the schedule. Zero
+	// means η₀ = 1/L, from the data (see the package doc), with
+	//
+	//	L = ½·mean_n(‖x_n‖² + 1) + λ
+	//
+	// which bounds the curvature of the objective along one example, so
+	// that no step overshoots. With L2, η₀λ must be below 2. A step that
+	// is too large shows in the loss Progress reports: far above ln K
+	// (what guessing 1/K for every class gives), or rising from epoch to
+	// epoch; Train returns ErrDiverged if it ends worse than both ln K and
+	// where it started.
 	LearningRate float64
+	// ConstantRate keeps the step size at η₀ for every step. By default
+	// (false) the step after t steps of this Train call is
+	//
+	//	η_t = η₀/(1 + η₀·λ·t)
+	//
+	// which lets the noise of SGD die out so that training converges to
+	// the minimum of J; with L2 = 0 it is constant anyway. A constant step
+	// never stops moving: it suits online learning, which must keep up
+	// with data that drift, rather than converge on data that do not.
+	ConstantRate bool
 	// Epochs is the number of passes over the data. Zero means
 	// DefaultEpochs (10).
 	Epochs int
@@ -437,18 +455,25 @@ type Config struct {
 //
 // Each epoch shuffles the examples, with a random order drawn from c.Seed,
 // and takes one [Model.Step] on each batch of c.BatchSize examples in that
-// order (the last batch may be shorter). Training continues from the
-// model's current weights.
+// order (the last batch may be shorter), at the step size
+//
+//	η_t = η₀/(1 + η₀·λ·t)   after t steps,   η₀ = 1/L by default
+//
+// (see [Config]). Training continues from the model's current weights.
 //
 // On an error of its own Train puts back the weights it was called with:
 // a failed Train, like a failed Step, changes nothing. The error wraps
 // ErrEmpty if N = 0; ErrShape if len(y) != N or a row does not have D
 // features; ErrLabel if a label is outside [0, K); ErrValue if a feature,
 // or a weight or bias of the model, is NaN or ±Inf; ErrConfig if a Config
-// field is out of its range, or ηλ ≥ 2; ErrDiverged if a step or an epoch
-// makes the loss or a weight NaN or infinite, naming the epoch and the
-// learning rate. The shapes, labels, settings, weights and features are
-// checked before training starts. A model is never left holding a NaN.
+// field is out of its range, or η₀λ ≥ 2; ErrDiverged if a step or an
+// epoch makes the loss or a weight NaN or infinite, or if training ends
+// with a mean cross-entropy on X above both ln K (the loss of guessing
+// 1/K for every class) and the one it started from, naming the learning
+// rate. The shapes, labels, settings and weights are checked before
+// training starts, and so are the features when LearningRate is 0 (the
+// pass that computes L reads them); otherwise the steps check them as they
+// meet them. A model is never left holding a NaN.
 //
 // An error from Progress is not Train's own: it ends training with the
 // weights of the epochs done (see [Config]). But a Progress that replaces
@@ -467,11 +492,22 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 	if err := m.checkData(X, y); err != nil {
 		return err
 	}
-	lr, epochs, batch, err := c.resolve()
+	epochs, batch, err := c.resolve()
 	if err != nil {
 		return err
 	}
 	if err := m.checkWeights(); err != nil {
+		return err
+	}
+	eta0 := c.LearningRate
+	if eta0 == 0 {
+		L, err := curvature(X, c.L2)
+		if err != nil {
+			return err
+		}
+		eta0 = 1 / L
+	}
+	if err := checkRates(eta0, c.L2); err != nil {
 		return err
 	}
 	N := len(X)
@@ -484,27 +520,34 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 	}
 	Xs, ys := make([][]float64, batch), make([]int, batch) // the batch S
 	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
+	t := 0 // the steps taken
+	loss := math.Inf(1)
 	for epoch := 1; epoch <= epochs; epoch++ {
 		rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		var total float64 // Σ_n C_n over the epoch
+		var total float64 // Σ_n C_n/N over the epoch
 		for i := 0; i < N; i += batch {
 			S := order[i:min(i+batch, N)]
 			for j, n := range S {
 				Xs[j], ys[j] = X[n], y[n]
 			}
-			C, err := m.step(Xs[:len(S)], ys[:len(S)], lr, c.L2, false)
+			eta := eta0
+			if !c.ConstantRate {
+				eta = eta0 / (1 + float64(float64(eta0*c.L2)*float64(t))) // η_t = η₀/(1 + η₀·λ·t)
+			}
+			C, err := m.step(Xs[:len(S)], ys[:len(S)], eta, c.L2, false)
 			if err != nil {
 				start.copyTo(m)
-				return m.stepFailed(X, y, S, epoch, lr, err)
+				return m.stepFailed(X, y, S, epoch, eta0, err)
 			}
+			t++
 			total += float64(C * (float64(len(S)) / float64(N))) // the batch's share of the mean
 		}
-		loss := total
+		loss = total
 		// A step's forward pass finds weights that have overflowed in an
 		// earlier step; this finds those of the last.
 		if loss-loss != 0 || !m.finite() {
 			start.copyTo(m)
-			return divergedIn(epoch, lr)
+			return divergedIn(epoch, eta0)
 		}
 		if c.Progress != nil {
 			err := c.Progress(epoch, loss)
@@ -513,15 +556,72 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 				start.copyTo(m)
 				return fmt.Errorf("softmax: Progress replaced or reshaped the model's slices after epoch %d; the model has back the slices and the weights Train was called with", epoch)
 			}
+			if err == ErrStop { // only ErrStop itself, as fs.SkipAll
+				break
+			}
 			if err != nil {
-				if err == ErrStop { // only ErrStop itself, as fs.SkipAll
-					return nil
-				}
 				return fmt.Errorf("softmax: training stopped by Progress after epoch %d: %w", epoch, err)
 			}
 		}
 	}
+	if err := m.worseThanGuessing(start, X, y, loss, eta0); err != nil {
+		start.copyTo(m)
+		return err
+	}
 	return nil
+}
+
+// worseThanGuessing returns ErrDiverged if the model trained from start is
+// worse on (X, y) than guessing 1/K for every class, whose cross-entropy
+// is ln K, and no better than start: a step far too large, which a bounded
+// gradient lets run on without overflow. It costs nothing unless the last
+// epoch's loss is above ln K; only then does it measure both models.
+func (m *Model) worseThanGuessing(start *Model, X [][]float64, y []int, last, eta0 float64) error {
+	guess := math.Log(float64(m.Classes()))
+	if last <= guess {
+		return nil
+	}
+	L, err := m.Loss(X, y)
+	if err == nil && L <= guess {
+		return nil
+	}
+	L0, err0 := start.Loss(X, y)
+	if err == nil && (err0 != nil || L < L0) {
+		return nil // it made progress
+	}
+	return fmt.Errorf("%w: training ended with a mean cross-entropy of %.4g, worse than ln K = %.4g (guessing 1/K) and than the %.4g it started from: the learning rate %g is too large for these features (standardise them, or leave LearningRate 0 for 1/L); the model keeps the weights Train was called with",
+		ErrDiverged, L, guess, L0, eta0)
+}
+
+// curvature returns L = ½·mean_n(‖x_n‖² + 1) + λ, from one pass over X, or
+// an error wrapping ErrValue for the first feature that is NaN or ±Inf.
+// Each term is divided by N before it is added, so L overflows only if
+// some ‖x_n‖² does; that is ErrConfig, since 1/L would be 0.
+//
+// L bounds the curvature of the objective along one example: the Hessian
+// of C with respect to z, diag(p) − p·pᵀ, is at most ½·I (Böhning), and
+// z is linear in (x, 1), so along a step of the weights and the bias the
+// second derivative of C is at most ½·(‖x‖² + 1), and the penalty adds λ.
+func curvature(X [][]float64, lambda float64) (float64, error) {
+	N := float64(len(X))
+	var s float64 // mean_n(‖x_n‖² + 1)
+	for n, x := range X {
+		q := 1.0 // ‖x_n‖² + 1
+		for _, xd := range x {
+			q += float64(xd * xd)
+		}
+		if q-q != 0 {
+			if err := finiteRow(n, x); err != nil {
+				return 0, err
+			}
+		}
+		s += q / N
+	}
+	L := float64(s/2) + lambda
+	if math.IsInf(L, 1) {
+		return 0, fmt.Errorf("%w: the default learning rate 1/L is 0, since L = ½·mean(‖x‖² + 1) + λ overflows: scale the features, or set LearningRate", ErrConfig)
+	}
+	return L, nil
 }
 
 // stepFailed returns Train's error for a step on the examples S (rows of
@@ -582,20 +682,21 @@ func divergedIn(epoch int, lr float64) error {
 // first, so that every uint64 seed, 0 included, gives its own sequence.
 const seedStream = 0x736f66746d6178 // "softmax"
 
-// resolve returns the learning rate, epochs and batch size of c with the
-// defaults put in for zero fields, or an error wrapping ErrConfig.
-func (c Config) resolve() (lr float64, epochs, batch int, err error) {
-	lr, epochs, batch = c.LearningRate, c.Epochs, c.BatchSize
+// resolve returns the epochs and batch size of c with the defaults put in
+// for zero fields, or an error wrapping ErrConfig for a field out of its
+// range. The learning rate is checked here for its sign; Train puts in its
+// default, which needs the data, and checks η₀λ.
+func (c Config) resolve() (epochs, batch int, err error) {
+	epochs, batch = c.Epochs, c.BatchSize
 	switch {
-	case !(lr >= 0) || math.IsInf(lr, 1):
-		return 0, 0, 0, fmt.Errorf("%w: learning rate %v, want a finite η > 0, or 0 for the default %v", ErrConfig, lr, DefaultLearningRate)
+	case !(c.LearningRate >= 0) || math.IsInf(c.LearningRate, 1):
+		return 0, 0, fmt.Errorf("%w: learning rate %v, want a finite η₀ > 0, or 0 for the default 1/L", ErrConfig, c.LearningRate)
+	case !(c.L2 >= 0) || math.IsInf(c.L2, 1):
+		return 0, 0, fmt.Errorf("%w: L2 %v, want a finite λ ≥ 0", ErrConfig, c.L2)
 	case epochs < 0:
-		return 0, 0, 0, fmt.Errorf("%w: %d epochs, want ≥ 1, or 0 for the default %d", ErrConfig, epochs, DefaultEpochs)
+		return 0, 0, fmt.Errorf("%w: %d epochs, want ≥ 1, or 0 for the default %d", ErrConfig, epochs, DefaultEpochs)
 	case batch < 0:
-		return 0, 0, 0, fmt.Errorf("%w: batch size %d, want ≥ 1, or 0 for 1", ErrConfig, batch)
-	}
-	if lr == 0 {
-		lr = DefaultLearningRate
+		return 0, 0, fmt.Errorf("%w: batch size %d, want ≥ 1, or 0 for 1", ErrConfig, batch)
 	}
 	if epochs == 0 {
 		epochs = DefaultEpochs
@@ -603,7 +704,7 @@ func (c Config) resolve() (lr float64, epochs, batch int, err error) {
 	if batch == 0 {
 		batch = 1
 	}
-	return lr, epochs, batch, checkRates(lr, c.L2)
+	return epochs, batch, nil
 }
 
 // The tiles of W that a shared step updates at the same time are at most
@@ -616,3 +717,129 @@ const (
 	tileRows = 64
 	tileCols = 512
 )
+
+// MeanStd returns the mean μ_d and the standard deviation σ_d of each
+// feature d over the N rows of X, a training set:
+//
+//	μ_d = (1/N)·Σ_n x_nd,   σ_d = √((1/N)·Σ_n (x_nd − μ_d)²)
+//
+// (the population deviation), for [Standardize] and [Model.Fold]. A
+// constant column, every x_nd the same, gets μ_d = x_1d exactly and
+// σ_d = 1: standardising leaves it at 0, and never divides by 0.
+//
+// The error wraps ErrEmpty if X has no rows, ErrShape if its rows differ
+// in length, and ErrValue for the first feature that is NaN or ±Inf, or a
+// column whose deviation overflows (values beyond about 1e154 apart).
+func MeanStd(X [][]float64) (mu, sigma []float64, err error) {
+	if len(X) == 0 {
+		return nil, nil, ErrEmpty
+	}
+	N, D := float64(len(X)), len(X[0])
+	mu, sigma = make([]float64, D), make([]float64, D)
+	constant := make([]bool, D)
+	for d := range constant {
+		constant[d] = true
+	}
+	for n, x := range X {
+		if len(x) != D {
+			return nil, nil, fmt.Errorf("%w: row %d has %d features, want %d as in row 0", ErrShape, n, len(x), D)
+		}
+		if err := finiteRow(n, x); err != nil {
+			return nil, nil, err
+		}
+		for d, xd := range x {
+			mu[d] += xd / N // each term divided first, so that the sum cannot overflow
+			constant[d] = constant[d] && xd == X[0][d]
+		}
+	}
+	for _, x := range X {
+		for d, xd := range x {
+			e := xd - mu[d]
+			sigma[d] += float64(e*e) / N
+		}
+	}
+	for d := range sigma {
+		switch {
+		case constant[d]:
+			mu[d], sigma[d] = X[0][d], 1
+		case math.IsInf(sigma[d], 1):
+			return nil, nil, fmt.Errorf("%w: the deviation of feature %d overflows", ErrValue, d)
+		default:
+			sigma[d] = math.Sqrt(sigma[d])
+		}
+	}
+	return mu, sigma, nil
+}
+
+// Standardize writes the standardised rows of X into dst and returns dst:
+//
+//	x'_nd = (x_nd − μ_d)/σ_d
+//
+// with μ and σ from [MeanStd] on the training set: the same μ and σ serve
+// the training rows and every new row. X is left as it is, unless dst is
+// X. A NaN or ±Inf feature gives NaN or ±Inf, which Train, Loss and the
+// other methods report.
+//
+// The error wraps ErrShape, naming the row, if a row of X does not have
+// len(mu) features. If dst is nil, len(X) rows are allocated from one
+// array; otherwise Standardize does not allocate. It panics if
+// len(sigma) != len(mu), or if dst is not nil and does not have len(X)
+// rows of len(mu).
+func Standardize(dst, X [][]float64, mu, sigma []float64) ([][]float64, error) {
+	D := len(mu)
+	if len(sigma) != D {
+		panic(fmt.Sprintf("softmax: Standardize length mismatch: len(sigma) = %d, want len(mu) = %d", len(sigma), D))
+	}
+	for n, x := range X {
+		if len(x) != D {
+			return dst, fmt.Errorf("%w: row %d has %d features, want %d", ErrShape, n, len(x), D)
+		}
+	}
+	if dst == nil {
+		dst = rows(make([]float64, len(X)*D), len(X), D)
+	}
+	ok := len(dst) == len(X)
+	for n := 0; ok && n < len(dst); n++ {
+		ok = len(dst[n]) == D
+	}
+	if !ok {
+		panic(fmt.Sprintf("softmax: Standardize destination shape mismatch: want %d rows of %d", len(X), D))
+	}
+	for n, x := range X {
+		for d, xd := range x {
+			dst[n][d] = (xd - mu[d]) / sigma[d]
+		}
+	}
+	return dst, nil
+}
+
+// Fold rewrites a model trained on features standardised with μ and σ
+// (see [Standardize]) as the same model on the raw features, so that it
+// takes raw rows from then on:
+//
+//	W_raw[k][d] = W[k][d]/σ_d,   b_raw[k] = b[k] − Σ_d W_raw[k][d]·μ_d
+//
+// since w_kᵀx' + b_k = Σ_d W[k][d]·(x_d − μ_d)/σ_d + b_k = W_raw[k]ᵀx + b_raw[k].
+// The logits, and so the probabilities and predictions, agree to rounding.
+//
+// Fold panics if the model is not K×D with K ≥ 2, if len(mu) or len(sigma)
+// is not D, or if some μ_d is not finite or some σ_d is not a finite
+// number > 0.
+func (m *Model) Fold(mu, sigma []float64) {
+	m.mustShape()
+	D := m.Features()
+	if len(mu) != D || len(sigma) != D {
+		panic(fmt.Sprintf("softmax: Fold length mismatch: len(mu) = %d, len(sigma) = %d, want %d features", len(mu), len(sigma), D))
+	}
+	for d := range mu {
+		if mu[d]-mu[d] != 0 || !(sigma[d] > 0) || math.IsInf(sigma[d], 1) {
+			panic(fmt.Sprintf("softmax: Fold with mu[%d] = %v and sigma[%d] = %v, want a finite μ and a finite σ > 0", d, mu[d], d, sigma[d]))
+		}
+	}
+	for k, wk := range m.W {
+		for d := range wk {
+			wk[d] /= sigma[d]                // W_raw[k][d] = W[k][d]/σ_d
+			m.B[k] -= float64(wk[d] * mu[d]) // b_raw[k] = b[k] − Σ_d W_raw[k][d]·μ_d
+		}
+	}
+}

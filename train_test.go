@@ -192,7 +192,7 @@ func TestTrainErrors(t *testing.T) {
 		{"NaN feature", [][]float64{{1, 2}, {3, 4}, {5, nan}}, y, Config{}, ErrValue, []string{"row 2", "feature 1", "NaN"}},
 		{"+Inf feature", [][]float64{{inf, 2}, {3, 4}, {5, 6}}, y, Config{}, ErrValue, []string{"row 0", "feature 0", "+Inf"}},
 		{"-Inf feature", [][]float64{{1, 2}, {3, math.Inf(-1)}, {5, 6}}, y, Config{}, ErrValue, []string{"row 1", "feature 1", "-Inf"}},
-		{"negative learning rate", X, y, Config{LearningRate: -0.1}, ErrConfig, []string{"learning rate -0.1", "η > 0, or 0 for the default 0.01"}},
+		{"negative learning rate", X, y, Config{LearningRate: -0.1}, ErrConfig, []string{"learning rate -0.1", "η₀ > 0, or 0 for the default 1/L"}},
 		{"NaN learning rate", X, y, Config{LearningRate: nan}, ErrConfig, []string{"learning rate NaN"}},
 		{"infinite learning rate", X, y, Config{LearningRate: inf}, ErrConfig, []string{"learning rate +Inf"}},
 		{"negative epochs", X, y, Config{Epochs: -1}, ErrConfig, []string{"-1 epochs", "or 0 for the default 10"}},
@@ -203,7 +203,7 @@ func TestTrainErrors(t *testing.T) {
 		{"ηλ = 3", X, y, Config{LearningRate: 3, L2: 1, Epochs: 50}, ErrConfig, []string{"ηλ = 3", "want ηλ < 2"}},
 		{"ηλ = 1000", X, y, Config{LearningRate: 1e3, L2: 1, Epochs: 5}, ErrConfig, []string{"ηλ = 1000"}},
 		{"ηλ = 2", X, y, Config{LearningRate: 0.5, L2: 4}, ErrConfig, []string{"ηλ = 2"}},
-		{"default η, λ = 200", X, y, Config{L2: 200}, ErrConfig, []string{"ηλ = 2"}},
+		{"η = 0.01, λ = 200", X, y, Config{LearningRate: 0.01, L2: 200}, ErrConfig, []string{"ηλ = 2"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -466,14 +466,33 @@ func refStep(m *Model, X [][]float64, y []int, S []int, lr, lambda float64) floa
 	return C
 }
 
+// plainL returns L = ½·mean_n(‖x_n‖² + 1) + λ, each term divided by N as
+// it is added, as Config.LearningRate documents it.
+func plainL(X [][]float64, lambda float64) float64 {
+	var s float64
+	for _, x := range X {
+		q := 1.0
+		for _, xd := range x {
+			q += float64(xd * xd)
+		}
+		s += q / float64(len(X))
+	}
+	return float64(s/2) + lambda
+}
+
 // plainTrain is Train written the plain way, for reference: the same
-// shuffles, then refStep on each batch.
+// shuffles, then refStep on each batch at the documented step size.
 func plainTrain(t *testing.T, m *Model, X [][]float64, y []int, c Config) {
 	t.Helper()
-	lr, epochs, batch, err := c.resolve()
+	epochs, batch, err := c.resolve()
 	if err != nil {
 		t.Fatal(err)
 	}
+	eta0 := c.LearningRate
+	if eta0 == 0 {
+		eta0 = 1 / plainL(X, c.L2)
+	}
+	steps := 0
 	batch = min(batch, len(X))
 	order := make([]int, len(X))
 	for i := range order {
@@ -483,7 +502,12 @@ func plainTrain(t *testing.T, m *Model, X [][]float64, y []int, c Config) {
 	for epoch := 0; epoch < epochs; epoch++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for start := 0; start < len(order); start += batch {
+			lr := eta0
+			if !c.ConstantRate {
+				lr = eta0 / (1 + float64(float64(eta0*c.L2)*float64(steps)))
+			}
 			refStep(m, X, y, order[start:min(start+batch, len(order))], lr, c.L2)
+			steps++
 		}
 	}
 }
@@ -662,14 +686,25 @@ func TestConfigDefaults(t *testing.T) {
 	if err := a.Train(X, y, Config{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Train(X, y, Config{LearningRate: DefaultLearningRate, Epochs: DefaultEpochs, BatchSize: 1, L2: 0, Seed: 0}); err != nil {
+	if err := b.Train(X, y, Config{LearningRate: 1 / plainL(X, 0), Epochs: DefaultEpochs, BatchSize: 1, L2: 0, Seed: 0}); err != nil {
 		t.Fatal(err)
 	}
 	if !sameModel(a, b) {
 		t.Errorf("Train with Config{} differs from Train with the defaults written out")
 	}
-	if DefaultLearningRate != 0.01 || DefaultEpochs != 10 {
-		t.Errorf("defaults %v, %v, want 0.01 and 10 as documented", DefaultLearningRate, DefaultEpochs)
+	if DefaultEpochs != 10 {
+		t.Errorf("DefaultEpochs = %v, want 10 as documented", DefaultEpochs)
+	}
+	// With L2, the default schedule decays; written out, it is the same.
+	a, b = New(3, 3), New(3, 3)
+	if err := a.Train(X, y, Config{L2: 0.1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Train(X, y, Config{LearningRate: 1 / plainL(X, 0.1), Epochs: DefaultEpochs, L2: 0.1}); err != nil {
+		t.Fatal(err)
+	}
+	if !sameModel(a, b) {
+		t.Errorf("Train with Config{L2: 0.1} differs from Train with η₀ = 1/L written out")
 	}
 }
 
