@@ -192,14 +192,23 @@
 // goroutines at once. Step and Train write the model and must run alone.
 //
 // Work of at least 2²¹ (about two million) multiply-adds (a large
-// minibatch, Loss or Accuracy on a large data set) is cut into parts of
-// fixed size that the calling goroutine shares with up to GOMAXPROCS−1
-// helper goroutines, started for the call and joined before it returns;
-// each takes the next part from a counter, so that one that gets no
-// processor holds nobody up. Smaller work runs on the calling goroutine
-// alone. The parts do not depend on the number of goroutines, so neither
-// does any result: the same data give bit-identical weights and losses on
-// any number of cores.
+// batch, Loss or Accuracy on a large data set) is cut into parts of fixed
+// size that the calling goroutine shares with up to GOMAXPROCS−1 helper
+// goroutines, started for the call and joined before it returns; each
+// takes the next part from a counter, so that one that gets no processor
+// holds nobody up. Smaller work runs on the calling goroutine alone,
+// since waking a parked goroutine costs more than it saves. Train goes
+// further: for its whole run it keeps a team of helpers, as many as
+// GOMAXPROCS and the machine's cores allow, which share every step of at
+// least 4096 multiply-adds, minibatches of one example included. Each
+// goroutine of the team owns some rows of W, for the logits and for the
+// update, and takes another's only when its own are done; between steps
+// the helpers spin for at most 50 µs and then park, and they park at once
+// while Progress runs. No helper outlives the call that started it, and a
+// panic in one reaches the caller. How the work is cut never changes what
+// any number is computed from, so no result depends on the number of
+// goroutines: the same data give bit-identical weights and losses on any
+// number of cores.
 //
 // # References
 //
@@ -559,32 +568,36 @@ func (m *Model) logits(z, x []float64) {
 	}
 }
 
-// logitsRows writes the logits z_n = W·x_n + b of each row x_n of X into
-// Z[n·K : (n+1)·K]. It is the plain loop
+// logitsRows writes the logits z_nk = w_kᵀx_n + b_k of each row x_n of X,
+// for the rows k0 ≤ k < k1 of W, into Z[n·K + k]. It is the plain loop
 //
 //	for n, x := range X {
-//		m.logits(Z[n*K:(n+1)*K], x)
+//		for k := k0; k < k1; k++ {
+//			Z[n*K+k] = dot(W[k], x) + b[k]
+//		}
 //	}
 //
 // with the rows of X taken four per pass over each w_k (dotEach4), which
 // reads W a quarter as often and keeps four rows of X streaming in from
-// memory at once; each sum is taken in the order of dot, so the result is
-// bit for bit that of the plain loop (TestLogitsRows).
-func (m *Model) logitsRows(Z []float64, X [][]float64) {
+// memory at once, and a row of X left over taken as logits takes it; each
+// sum is taken in the order of dot, so the result is bit for bit that of
+// the plain loop (TestLogitsRows), whatever rows of W the call is given.
+func (m *Model) logitsRows(Z []float64, X [][]float64, k0, k1 int) {
 	K := m.Classes()
 	n := 0
 	for ; n+4 <= len(X); n += 4 {
 		z0, z1, z2, z3 := Z[n*K:(n+1)*K], Z[(n+1)*K:(n+2)*K], Z[(n+2)*K:(n+3)*K], Z[(n+3)*K:(n+4)*K]
-		for k, wk := range m.W {
-			z0[k], z1[k], z2[k], z3[k] = dotEach4(wk, X[n], X[n+1], X[n+2], X[n+3])
+		for k := k0; k < k1; k++ {
+			z0[k], z1[k], z2[k], z3[k] = dotEach4(m.W[k], X[n], X[n+1], X[n+2], X[n+3])
 			z0[k] += m.B[k]
 			z1[k] += m.B[k]
 			z2[k] += m.B[k]
 			z3[k] += m.B[k]
 		}
 	}
+	part := Model{W: m.W[k0:k1], B: m.B[k0:k1]} // rows k0 to k1 of m
 	for ; n < len(X); n++ {
-		m.logits(Z[n*K:(n+1)*K], X[n])
+		part.logits(Z[n*K+k0:n*K+k1], X[n])
 	}
 }
 
@@ -892,7 +905,7 @@ func (m *Model) rows(X [][]float64, f func(n int, z []float64) float64) (float64
 		end := (part + 1) * N / parts
 		for n0 := part * N / parts; n0 < end; n0 += 4 {
 			n1 := min(n0+4, end)
-			m.logitsRows(Z, X[n0:n1])
+			m.logitsRows(Z, X[n0:n1], 0, K)
 			for n := n0; n < n1; n++ {
 				z := Z[(n-n0)*K : (n-n0+1)*K]
 				if !allFinite(z) {

@@ -627,7 +627,8 @@ func TestLogits(t *testing.T) {
 }
 
 // TestLogitsRows checks that logitsRows, which takes four rows of X per
-// pass over each w_k, gives bit for bit the logits of Logits, row by row.
+// pass over each w_k, gives bit for bit the logits of Logits, row by row,
+// for any range of the rows of W, and leaves the other logits alone.
 func TestLogitsRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(46, 46))
 	for _, K := range []int{2, 3, 10} {
@@ -638,11 +639,18 @@ func TestLogitsRows(t *testing.T) {
 				for n := range X {
 					X[n] = randVec(rng, D)
 				}
-				Z := randVec(rng, N*K) // garbage, to be overwritten
-				m.logitsRows(Z, X)
-				for n, x := range X {
-					if want := m.Logits(nil, x); !allBits(Z[n*K:(n+1)*K], want) {
-						t.Errorf("K=%d D=%d N=%d: logitsRows row %d = %v, want Logits %v", K, D, N, n, Z[n*K:(n+1)*K], want)
+				for _, rows := range [][2]int{{0, K}, {0, 1}, {K / 2, K}, {1, K - 1}} {
+					k0, k1 := rows[0], rows[1]
+					Z := randVec(rng, N*K) // garbage, to be overwritten
+					Z0 := append([]float64(nil), Z...)
+					m.logitsRows(Z, X, k0, k1)
+					for n, x := range X {
+						want := m.Logits(nil, x)
+						copy(want[:k0], Z0[n*K:n*K+k0]) // rows outside [k0, k1) left as they were
+						copy(want[k1:], Z0[n*K+k1:(n+1)*K])
+						if !allBits(Z[n*K:(n+1)*K], want) {
+							t.Errorf("K=%d D=%d N=%d rows [%d, %d): logitsRows row %d = %v, want %v", K, D, N, k0, k1, n, Z[n*K:(n+1)*K], want)
+						}
 					}
 				}
 			}

@@ -14,7 +14,9 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // sqNorm returns ‖W‖², the sum of the squared weights.
@@ -352,14 +354,12 @@ func TestBatchGradient(t *testing.T) {
 }
 
 // TestTrainAllocs checks that Train allocates its scratch once per call:
-// where the steps run on the calling goroutine, the count does not grow
-// with the number of examples, epochs or steps. A step large enough to be
-// shared with other goroutines allocates a few small things for each of
-// its two passes (the closure, the job and one closure per helper), never
-// in proportion to N, K, D or the batch.
+// the count does not grow with the number of examples, epochs or steps, on
+// one goroutine (AllocsPerRun sets GOMAXPROCS to 1) and with a team that
+// shares the steps, whose steps allocate nothing either.
 func TestTrainAllocs(t *testing.T) {
 	if raceEnabled {
-		t.Skip("the race detector makes sync.Pool drop buffers")
+		t.Skip("the race detector allocates")
 	}
 	rng := rand.New(rand.NewPCG(27, 27))
 	for _, sh := range []struct{ K, D int }{{3, 6}, {10, 784}} {
@@ -374,21 +374,32 @@ func TestTrainAllocs(t *testing.T) {
 			})
 		}
 		for _, batch := range []int{1, 16, 1 << 20} { // 1 << 20: the full batch
-			shared := min(batch, 2000)*sh.K*sh.D >= parallelWork
-			base := count(40, 1, batch)
-			if shared {
-				base = count(1000, 1, batch)
-			}
-			for _, c := range []struct{ N, epochs int }{{2000, 1}, {40, 10}, {2000, 3}} {
-				n := count(c.N, c.epochs, batch)
-				if !shared && n != base {
-					t.Errorf("K=%d D=%d batch %d: Train with N=%d, %d epochs: %v allocations, want %v as for N=40, 1 epoch", sh.K, sh.D, batch, c.N, c.epochs, n, base)
-				}
-				if perStep := 2 * (2 + float64(runtime.GOMAXPROCS(0))); shared && c.N >= 1000 && n > base+float64(c.epochs-1)*perStep {
-					t.Errorf("K=%d D=%d batch %d: Train with N=%d, %d epochs: %v allocations, want at most %v for N=1000, 1 epoch, and %v more per shared step", sh.K, sh.D, batch, c.N, c.epochs, n, base, perStep)
+			base := count(1000, 1, batch)
+			for _, c := range []struct{ N, epochs int }{{2000, 1}, {1000, 10}, {2000, 3}} {
+				if n := count(c.N, c.epochs, batch); n != base {
+					t.Errorf("K=%d D=%d batch %d: Train with N=%d, %d epochs: %v allocations, want %v as for N=1000, 1 epoch", sh.K, sh.D, batch, c.N, c.epochs, n, base)
 				}
 			}
 		}
+	}
+	// With a team: two more epochs of 63 shared steps each add nothing.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	defer func(f func() int) { numCPU = f }(numCPU)
+	numCPU = func() int { return 2 }
+	X, y := randData(rng, 2000, 100, 10)
+	mallocs := func(epochs int) uint64 {
+		var before, after runtime.MemStats
+		m := New(10, 100)
+		runtime.ReadMemStats(&before)
+		if err := m.Train(X, y, Config{Epochs: epochs, BatchSize: 32}); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.Mallocs - before.Mallocs
+	}
+	one, three := mallocs(1), mallocs(3)
+	if three > one+10 {
+		t.Errorf("Train with a team: %d allocations for 3 epochs, %d for 1: its 126 more steps allocate", three, one)
 	}
 }
 
@@ -553,18 +564,22 @@ func TestTrainPlain(t *testing.T) {
 
 // TestTrainCores checks that the number of cores changes nothing: the
 // same seed gives bit-identical weights, and Loss the same number, with
-// GOMAXPROCS 1, 2 and 3.
+// GOMAXPROCS 1, 2, 3 and 16, and teams of as many goroutines (numCPU is
+// set high, so that a 2-core machine tries them too).
 func TestTrainCores(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	defer func(f func() int) { numCPU = f }(numCPU)
+	numCPU = func() int { return 64 }
 	rng := rand.New(rand.NewPCG(32, 32))
-	// N·K·D = 2.35M at {10, 784, 300}: the full batch and Loss are shared
-	// between goroutines.
-	for _, sh := range []struct{ K, D, N int }{{10, 784, 300}, {3, 1000, 100}, {100, 300, 50}} {
+	// N·K·D = 4.7M at {10, 784, 600}: the full batch, in parts of
+	// examples, and Loss are shared between goroutines; the minibatches
+	// are shared by rows of W.
+	for _, sh := range []struct{ K, D, N int }{{10, 784, 600}, {3, 1000, 100}, {100, 300, 50}, {2, 5000, 40}} {
 		X, y := randData(rng, sh.N, sh.D, sh.K)
-		for _, batch := range []int{1, 16, sh.N} {
+		for _, batch := range []int{1, 16, 32, sh.N} {
 			var first *Model
 			var firstLoss float64
-			for _, procs := range []int{1, 2, 3} {
+			for _, procs := range []int{1, 2, 3, 16} {
 				runtime.GOMAXPROCS(procs)
 				m := New(sh.K, sh.D)
 				if err := m.Train(X, y, Config{LearningRate: 0.01, Epochs: 2, BatchSize: batch, L2: 1e-3, Seed: 5}); err != nil {
@@ -1063,6 +1078,102 @@ func TestTrainReshapedByProgress(t *testing.T) {
 		}
 		if !same || !sameModel(m, before) {
 			t.Errorf("%s: after the error the model has other slices or weights than Train was called with", name)
+		}
+	}
+}
+
+// goroutinesLeft waits a moment for goroutines that have signalled their
+// end to exit, then reports whether more than before are running.
+func goroutinesLeft(before int) int {
+	for i := 0; i < 100 && runtime.NumGoroutine() > before; i++ {
+		time.Sleep(time.Millisecond)
+	}
+	return runtime.NumGoroutine() - before
+}
+
+// TestTeam checks the team's contract: every part of every pass runs
+// exactly once, a panic in any part reaches the caller with its value and
+// the team goes on working, and stop leaves no goroutine running.
+func TestTeam(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	before := runtime.NumGoroutine()
+	for _, n := range []int{1, 2, 3, 16} {
+		tm := newTeam(n)
+		for pass := range 50 {
+			parts := []int{0, 1, 2, 7, 100}[pass%5]
+			calls := make([]atomic.Int32, parts)
+			tm.run(parts, func(part int) { calls[part].Add(1) })
+			for p := range calls {
+				if c := calls[p].Load(); c != 1 {
+					t.Errorf("team of %d, pass %d: part %d of %d ran %d times, want 1", n, pass, p, parts, c)
+				}
+			}
+			if pass%10 == 9 {
+				tm.rest() // as Train does around Progress
+				time.Sleep(100 * time.Microsecond)
+			}
+		}
+		for _, bad := range []int{0, 3, 63} {
+			got := func() (r any) {
+				defer func() { r = recover() }()
+				tm.run(64, func(part int) {
+					if part == bad {
+						panic(fmt.Sprintf("part %d", part))
+					}
+				})
+				return nil
+			}()
+			if want := fmt.Sprintf("part %d", bad); got != want {
+				t.Errorf("team of %d, part %d panicking: recovered %v, want %q", n, bad, got, want)
+			}
+		}
+		var sum atomic.Int64
+		tm.run(10, func(part int) { sum.Add(int64(part)) })
+		if sum.Load() != 45 {
+			t.Errorf("team of %d after a panic: parts 0–9 summed to %d, want 45", n, sum.Load())
+		}
+		tm.stop()
+	}
+	if n := goroutinesLeft(before); n > 0 {
+		t.Errorf("%d goroutines left running after the teams stopped", n)
+	}
+}
+
+// TestTrainLeavesNoGoroutine checks that Train stops its team on every way
+// out: done, ErrStop, an error of Progress, an error of its own, and a
+// panic in Progress.
+func TestTrainLeavesNoGoroutine(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	defer func(f func() int) { numCPU = f }(numCPU)
+	numCPU = func() int { return 2 }
+	rng := rand.New(rand.NewPCG(50, 50))
+	X, y := randData(rng, 64, 200, 10) // 32·10·200 multiply-adds a step: shared
+	X[40][3] = math.NaN()
+	before := runtime.NumGoroutine()
+	for name, c := range map[string]Config{
+		"done":           {Epochs: 2, BatchSize: 32},
+		"ErrStop":        {Epochs: 5, BatchSize: 32, Progress: func(int, float64) error { return ErrStop }},
+		"Progress error": {Epochs: 5, BatchSize: 32, Progress: func(int, float64) error { return errors.New("no") }},
+		"own error":      {LearningRate: 0.1, Epochs: 2, BatchSize: 32}, // a step meets the NaN
+		"panic":          {Epochs: 5, BatchSize: 32, Progress: func(int, float64) error { panic("hook") }},
+	} {
+		Xn := X[:32]
+		if name == "own error" {
+			Xn = X // row 40 has a NaN
+		}
+		func() {
+			defer func() {
+				if r := recover(); (r != nil) != (name == "panic") {
+					t.Errorf("%s: recovered %v", name, r)
+				}
+			}()
+			err := New(10, 200).Train(Xn, y[:len(Xn)], c)
+			if (err != nil) != (name == "Progress error" || name == "own error") {
+				t.Errorf("%s: Train = %v", name, err)
+			}
+		}()
+		if n := goroutinesLeft(before); n > 0 {
+			t.Errorf("%s: %d goroutines left running after Train", name, n)
 		}
 	}
 }
