@@ -156,7 +156,7 @@ func (m *Model) forward(s *scratch, X [][]float64, y []int, c float64, sh *share
 	switch how {
 	case byRows:
 		sh.begin(m, s, c, 0)
-		sh.t.run(sh.rows, sh.logitsPart) // z_n = W·x_n + b
+		sh.t.run(sh.rowParts(N), sh.logitsPart) // z_n = W·x_n + b
 		return m.deltas(s, X, y, c, 0, N)
 	case byParts:
 		parts := (N + partRows - 1) / partRows
@@ -210,7 +210,7 @@ func (m *Model) update(s *scratch, X [][]float64, c float64, sh *share, how arra
 	switch how {
 	case byRows:
 		sh.begin(m, s, 0, c)
-		sh.t.run(sh.rows, sh.updatePart)
+		sh.t.run(sh.rowParts(N), sh.updatePart)
 	case byParts:
 		rows, cols := (K+tileRows-1)/tileRows, (D+tileCols-1)/tileCols
 		if sh != nil && sh.t != nil {
@@ -629,7 +629,7 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 // epoch's loss is above ln K; only then does it measure both models.
 func (m *Model) worseThanGuessing(start *Model, X [][]float64, y []int, last, eta0 float64) error {
 	guess := math.Log(float64(m.Classes()))
-	if last <= guess {
+	if last <= guess*(1+1e-6) { // at most ln K, give or take rounding
 		return nil
 	}
 	L, err := m.Loss(X, y)
@@ -920,7 +920,7 @@ const teamWork = 1 << 12
 // shares only large steps, by fork-join (parallel).
 type share struct {
 	t    *team    // nil if the steps run on the calling goroutine
-	rows int      // the number of parts of the rows of W: a few for each goroutine
+	rows int      // the number of parts of the rows of W in this step
 	sc   *scratch // the scratch of every step
 	// The step in progress, read by the team's goroutines.
 	m        *Model
@@ -938,7 +938,7 @@ func newShare(K, n, work int) *share {
 	if n < 2 || work < teamWork {
 		return sh
 	}
-	sh.t, sh.rows = newTeam(n), n*max(1, min(4, K/(2*n)))
+	sh.t = newTeam(n)
 	sh.logitsPart, sh.updatePart, sh.forwardPart, sh.tilePart = sh.logitsOf, sh.updateOf, sh.forwardOf, sh.tileOf
 	return sh
 }
@@ -986,6 +986,20 @@ func (sh *share) plan(N, work int) arrangement {
 		return byRows
 	}
 	return alone
+}
+
+// rowParts returns the number of parts of the rows of W for a step on N
+// examples, and sets sh.rows to it: one for each goroutine for fewer than
+// four examples, whose update takes four rows at a time (sub4); for more,
+// a few for each goroutine, each at least two rows (sub2Each4 takes two at
+// a time), so that a goroutine that finishes early has parts to take.
+func (sh *share) rowParts(N int) int {
+	n, K := sh.t.n, sh.m.Classes()
+	sh.rows = n
+	if N >= 4 {
+		sh.rows = n * max(1, min(4, K/(2*n)))
+	}
+	return sh.rows
 }
 
 // begin sets the step in progress.
