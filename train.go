@@ -89,6 +89,9 @@ func (m *Model) step(X [][]float64, y []int, lr, lambda float64, guard bool, sh 
 		defer putScratch(s)
 	}
 	how := sh.plan(N, N*K*D)
+	if how == byParts && sh == nil {
+		sh = bind(new(share)) // a large Step of the user's own: fork-join
+	}
 	if how != alone {
 		// The goroutines that share the step read the rows and labels
 		// through s, not through the caller's slices, so that those need
@@ -164,14 +167,8 @@ func (m *Model) forward(s *scratch, X [][]float64, y []int, c float64, sh *share
 			s.errs = make([]error, parts)
 		}
 		s.errs = s.errs[:parts]
-		if sh != nil && sh.t != nil {
-			sh.begin(m, s, c, 0)
-			sh.t.run(parts, sh.forwardPart)
-		} else {
-			parallel(goroutines(parts, N*K*m.Features()), parts, func(_, part int) {
-				s.errs[part] = m.forwardRows(s, s.X, s.y, c, part*partRows, min((part+1)*partRows, N))
-			})
-		}
+		sh.begin(m, s, c, 0)
+		sh.run(parts, N*K*m.Features(), sh.forwardPart)
 		return firstError(s.errs)
 	}
 	return m.forwardRows(s, X, y, c, 0, N)
@@ -213,15 +210,8 @@ func (m *Model) update(s *scratch, X [][]float64, c float64, sh *share, how arra
 		sh.t.run(sh.rowParts(N), sh.updatePart)
 	case byParts:
 		rows, cols := (K+tileRows-1)/tileRows, (D+tileCols-1)/tileCols
-		if sh != nil && sh.t != nil {
-			sh.begin(m, s, 0, c)
-			sh.t.run(rows*cols, sh.tilePart)
-		} else {
-			parallel(goroutines(rows*cols, N*K*D), rows*cols, func(_, part int) {
-				r, col := part/cols, part%cols
-				m.descend(s.a, s.X, c, r*K/rows, (r+1)*K/rows, col*D/cols, (col+1)*D/cols)
-			})
-		}
+		sh.begin(m, s, 0, c)
+		sh.run(rows*cols, N*K*D, sh.tilePart)
 	default:
 		m.descend(s.a, X, c, 0, K, 0, D)
 	}
@@ -923,7 +913,8 @@ const teamWork = 1 << 16
 // A share is how the steps of one Train call share their work with its
 // team of goroutines, if it has one, and the scratch they all use. A nil
 // *share, for a Step of the user's own, takes its scratch from a pool and
-// shares only large steps, by fork-join (parallel).
+// shares only large steps, by fork-join (parallel), with a share made for
+// the step.
 type share struct {
 	t    *team    // nil if the steps run on the calling goroutine
 	rows int      // the number of parts of the rows of W in this step
@@ -945,8 +936,23 @@ func newShare(K, n, work int) *share {
 		return sh
 	}
 	sh.t = newTeam(n)
+	return bind(sh)
+}
+
+// bind sets the passes of sh to its methods, once, and returns sh.
+func bind(sh *share) *share {
 	sh.logitsPart, sh.updatePart, sh.forwardPart, sh.tilePart = sh.logitsOf, sh.updateOf, sh.forwardOf, sh.tileOf
 	return sh
+}
+
+// run calls f on each of parts parts of work multiply-adds in all: with
+// the team if there is one, and otherwise by fork-join (parallel).
+func (sh *share) run(parts, work int, f func(part int)) {
+	if sh.t != nil {
+		sh.t.run(parts, f)
+		return
+	}
+	parallel(goroutines(parts, work), parts, func(_, part int) { f(part) })
 }
 
 // scratch returns the scratch for a step of N examples of K classes.
