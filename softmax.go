@@ -427,6 +427,23 @@ func use(dst []float64, n int, fn string) []float64 {
 	return dst
 }
 
+// useRows is use for a destination of N rows of n numbers: it returns dst
+// if it has that shape, N new rows cut from one array if dst is nil, and
+// panics otherwise.
+func useRows(dst [][]float64, N, n int, fn string) [][]float64 {
+	if dst == nil {
+		return rows(make([]float64, N*n), N, n)
+	}
+	ok := len(dst) == N
+	for i := 0; ok && i < N; i++ {
+		ok = len(dst[i]) == n
+	}
+	if !ok {
+		panic(fmt.Sprintf("softmax: %s destination shape mismatch: want %d rows of %d", fn, N, n))
+	}
+	return dst
+}
+
 // fill sets every element of v to a and returns v.
 func fill(v []float64, a float64) []float64 {
 	for i := range v {
@@ -750,17 +767,7 @@ func (m *Model) PredictAll(dst []int, X [][]float64) ([]int, error) {
 // dst is not nil and does not have len(X) rows of K.
 func (m *Model) ProbabilitiesAll(dst [][]float64, X [][]float64) ([][]float64, error) {
 	m.mustShape()
-	K := m.Classes()
-	if dst == nil {
-		dst = rows(make([]float64, len(X)*K), len(X), K)
-	}
-	ok := len(dst) == len(X)
-	for n := 0; ok && n < len(dst); n++ {
-		ok = len(dst[n]) == K
-	}
-	if !ok {
-		panic(fmt.Sprintf("softmax: ProbabilitiesAll destination shape mismatch: want %d rows of %d", len(X), K))
-	}
+	dst = useRows(dst, len(X), m.Classes(), "ProbabilitiesAll")
 	_, err := m.rows(X, func(n int, z []float64) float64 {
 		Softmax(dst[n], z)
 		return 0

@@ -836,16 +836,7 @@ func Standardize(dst, X [][]float64, mu, sigma []float64) ([][]float64, error) {
 			return dst, fmt.Errorf("%w: row %d has %d features, want %d", ErrShape, n, len(x), D)
 		}
 	}
-	if dst == nil {
-		dst = rows(make([]float64, len(X)*D), len(X), D)
-	}
-	ok := len(dst) == len(X)
-	for n := 0; ok && n < len(dst); n++ {
-		ok = len(dst[n]) == D
-	}
-	if !ok {
-		panic(fmt.Sprintf("softmax: Standardize destination shape mismatch: want %d rows of %d", len(X), D))
-	}
+	dst = useRows(dst, len(X), D, "Standardize")
 	for n, x := range X {
 		for d, xd := range x {
 			dst[n][d] = (xd - mu[d]) / sigma[d]
