@@ -153,7 +153,7 @@ func clip(poly [][2]float64, a [2]float64, c float64) [][2]float64 {
 	return out
 }
 
-// drawLoss trains on all four iris features, as Example_iris does, and
+// drawLoss trains on all four raw iris features at a constant step, and
 // plots the mean cross-entropy of each of the 1000 epochs as the Progress
 // hook reports it, epochs on a logarithmic scale.
 func drawLoss(t *testing.T, X [][]float64, y []int) string {
