@@ -519,10 +519,9 @@ type Config struct {
 // every way out. It allocates its scratch space once per call: the order
 // of the N examples, one batch of row headers and labels, a copy of the
 // model, the team and the scratch of [Model.Step]; it never copies the
-// rows of X. X and y must
-// not change during the call (nor in Progress), and must not share memory
-// with the model. Train panics if the model is not K×D with K ≥ 2 (a zero
-// Model, or one reshaped by hand).
+// rows of X. X and y must not change during the call (nor in Progress),
+// and must not share memory with the model. Train panics if the model is
+// not K×D with K ≥ 2 (a zero Model, or one reshaped by hand).
 func (m *Model) Train(X [][]float64, y []int, c Config) error {
 	m.mustShape()
 	if err := m.checkData(X, y); err != nil {
@@ -623,11 +622,17 @@ func (m *Model) worseThanGuessing(start *Model, X [][]float64, y []int, last, et
 		return nil
 	}
 	L, err := m.Loss(X, y)
-	if err == nil && L <= guess {
+	if err != nil {
+		L = math.Inf(1) // the logits or the loss overflow
+	}
+	if L <= guess {
 		return nil
 	}
-	L0, err0 := start.Loss(X, y)
-	if err == nil && (err0 != nil || L < L0) {
+	L0, err := start.Loss(X, y)
+	if err != nil {
+		L0 = math.Inf(1)
+	}
+	if L < L0 {
 		return nil // it made progress
 	}
 	return fmt.Errorf("%w: training ended with a mean cross-entropy of %.4g, worse than ln K = %.4g (guessing 1/K) and than the %.4g it started from: the learning rate %g is too large for these features (standardise them, or leave LearningRate 0 for 1/L); the model keeps the weights Train was called with",
