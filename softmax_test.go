@@ -626,8 +626,8 @@ func TestLogits(t *testing.T) {
 	}
 }
 
-// TestLogitsRows checks that logitsRows, which takes four rows of X per
-// pass over each w_k, gives bit for bit the logits of Logits, row by row,
+// TestLogitsRows checks that logitsRows, which takes three rows of X per
+// pass over two rows of W, gives bit for bit the logits of Logits, row by row,
 // for any range of the rows of W, and leaves the other logits alone.
 func TestLogitsRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(46, 46))
