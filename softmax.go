@@ -903,8 +903,8 @@ func (m *Model) mustShape() {
 // The rows are taken in at most maxParts parts of at least partRows rows,
 // each summed in row order, and the parts' sums are added in the order of
 // the parts: the parts depend only on N, so the result does not depend on
-// how many goroutines share them. Each goroutine has the logits of four
-// rows as scratch, so the scratch is O(goroutines·K + maxParts).
+// how many goroutines share them. Each goroutine has the logits of
+// chunkRows rows as scratch, so the scratch is O(goroutines·K + maxParts).
 func (m *Model) rows(X [][]float64, f func(n int, z []float64) float64) (float64, error) {
 	m.mustShape()
 	if err := m.checkWeights(); err != nil {
@@ -917,12 +917,12 @@ func (m *Model) rows(X [][]float64, f func(n int, z []float64) float64) (float64
 	parts := min((N+partRows-1)/partRows, maxParts)
 	sums, errs := make([]float64, parts), make([]error, parts)
 	n := goroutines(parts, N*K*m.Features())
-	zs := make([]float64, n*4*K) // the logits of four rows, for each goroutine
+	zs := make([]float64, n*chunkRows*K) // the logits of chunkRows rows, for each goroutine
 	parallel(n, parts, func(g, part int) {
-		Z := zs[g*4*K : (g+1)*4*K]
+		Z := zs[g*chunkRows*K : (g+1)*chunkRows*K]
 		end := (part + 1) * N / parts
-		for n0 := part * N / parts; n0 < end; n0 += 4 {
-			n1 := min(n0+4, end)
+		for n0 := part * N / parts; n0 < end; n0 += chunkRows {
+			n1 := min(n0+chunkRows, end)
 			m.logitsRows(Z, X[n0:n1], 0, K)
 			for n := n0; n < n1; n++ {
 				z := Z[(n-n0)*K : (n-n0+1)*K]
@@ -976,6 +976,9 @@ const (
 	// Accuracy, which cut a data set into at most maxParts parts).
 	partRows = 256
 	maxParts = 1024
+	// chunkRows is the number of rows whose logits rows computes at a
+	// time: two passes of logitsRows' three.
+	chunkRows = 6
 	// parallelWork is the number of multiply-adds, N·K·D for N rows, from
 	// which a pass over the rows is shared with other goroutines. Below it
 	// the pass runs on the calling goroutine alone, since waking a parked
