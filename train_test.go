@@ -364,14 +364,20 @@ func TestTrainAllocs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(27, 27))
 	for _, sh := range []struct{ K, D int }{{3, 6}, {10, 784}} {
 		Xbig, ybig := randData(rng, 2000, sh.D, sh.K)
+		// The fewest of three counts: the runtime may allocate for itself
+		// during a run, now and then, which can only add to a count.
 		count := func(N, epochs, batch int) float64 {
 			X, y := Xbig[:N], ybig[:N]
 			m := New(sh.K, sh.D)
-			return testing.AllocsPerRun(3, func() {
-				if err := m.Train(X, y, Config{LearningRate: 0.01, Epochs: epochs, BatchSize: batch}); err != nil {
-					t.Fatal(err)
-				}
-			})
+			fewest := math.Inf(1)
+			for range 3 {
+				fewest = min(fewest, testing.AllocsPerRun(3, func() {
+					if err := m.Train(X, y, Config{LearningRate: 0.01, Epochs: epochs, BatchSize: batch}); err != nil {
+						t.Fatal(err)
+					}
+				}))
+			}
+			return fewest
 		}
 		for _, batch := range []int{1, 16, 1 << 20} { // 1 << 20: the full batch
 			base := count(1000, 1, batch)
