@@ -578,8 +578,10 @@ func TestTrainCores(t *testing.T) {
 	numCPU = func() int { return 64 }
 	rng := rand.New(rand.NewPCG(32, 32))
 	// N·K·D = 4.7M at {10, 784, 600}: the full batch, in parts of
-	// examples, and Loss are shared between goroutines; the minibatches
-	// are shared by rows of W.
+	// examples, and Loss are shared between goroutines. The minibatches
+	// of 16 and 32 are shared by the team: their forward pass in parts of
+	// examples with 2 goroutines, in parts of the rows of W with 16 (too
+	// few examples to go round), and their update by rows of W.
 	for _, sh := range []struct{ K, D, N int }{{10, 784, 600}, {3, 1000, 100}, {100, 300, 50}, {2, 5000, 40}} {
 		X, y := randData(rng, sh.N, sh.D, sh.K)
 		for _, batch := range []int{1, 16, 32, sh.N} {
