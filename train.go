@@ -997,10 +997,9 @@ func (sh *share) stop() {
 // plan returns the arrangement of a step on N examples of work
 // multiply-adds. A team shares a minibatch by examples and rows of W, and
 // only a batch of several parts of partRows examples by parts of examples
-// and tiles; a
-// Train call without a team runs every step on its goroutine; and a Step
-// of the user's own shares only work of at least parallelWork, by
-// fork-join.
+// and tiles; a Train call without a team runs every step on its
+// goroutine; and a Step of the user's own shares only work of at least
+// parallelWork, by fork-join.
 func (sh *share) plan(N, work int) arrangement {
 	switch {
 	case sh == nil:
