@@ -201,11 +201,12 @@
 // further: for its whole run it keeps a team of helpers, as many as
 // GOMAXPROCS and the machine's cores allow, which share every step of at
 // least 65,536 multiply-adds (|S|·K·D: a minibatch of 32 MNIST images, or
-// one image at K = 100). Each goroutine of the team computes the softmax
-// of some of the examples, then updates the rows of W it owns, and takes
-// another's part only when its own are done; between steps the helpers
-// spin for at most 50 µs and then park, and they park at once while
-// Progress runs. No helper outlives the call that started it, and a
+// one image at K = 100). Each goroutine of the team computes the logits
+// and softmax of some of the examples (of a batch too small to go round,
+// the logits of some rows of W), then updates the rows of W it owns, and
+// takes another's part only when its own are done; between steps the
+// helpers spin for at most 50 µs and then park, and they park at once
+// while Progress runs. No helper outlives the call that started it, and a
 // panic in one reaches the caller. How the work is cut never changes what
 // any number is computed from, so no result depends on the number of
 // goroutines: the same data give bit-identical weights and losses on any
