@@ -629,14 +629,14 @@ func (m *Model) logitsRows(Z []float64, X [][]float64, k0, k1 int) {
 
 // rowsPerPass returns how many of the r rows left the kernels take in the
 // next pass over x: five, or four or three where five would leave one or
-// two rows to a pass of their own (K = 10 goes 5+5, K = 7 goes 4+3), since
-// a pass over one or two rows keeps the processor's floating-point units
-// less busy than a pass over three to five.
+// two rows to a pass of their own (K = 10 goes 5+5, K = 7 goes 4+3, K = 6
+// goes 3+3), since a pass over one or two rows keeps the processor's
+// floating-point units less busy than a pass over three to five.
 func rowsPerPass(r int) int {
 	switch {
 	case r >= 5 && r != 6 && r != 7:
 		return 5
-	case r >= 4 && r != 5:
+	case r >= 4 && r != 5 && r != 6:
 		return 4
 	case r >= 3:
 		return 3

@@ -626,6 +626,28 @@ func TestLogits(t *testing.T) {
 	}
 }
 
+// TestRowsPerPass checks that the passes of logits cover K rows exactly
+// and that, from K = 3 on, none takes fewer than three rows or more than
+// five (dot3 to dot5).
+func TestRowsPerPass(t *testing.T) {
+	for K := 1; K <= 40; K++ {
+		var passes []int
+		for k := 0; k < K; k += passes[len(passes)-1] {
+			passes = append(passes, rowsPerPass(K-k))
+		}
+		sum, lo := 0, min(K, 3)
+		for _, r := range passes {
+			sum += r
+			if r < lo || r > 5 {
+				t.Errorf("K=%d: passes %v, want each of %d to 5 rows", K, passes, lo)
+			}
+		}
+		if sum != K {
+			t.Errorf("K=%d: passes %v cover %d rows", K, passes, sum)
+		}
+	}
+}
+
 // TestLogitsRows checks that logitsRows, which takes three rows of X per
 // pass over two rows of W, gives bit for bit the logits of Logits, row by row,
 // for any range of the rows of W, and leaves the other logits alone.
