@@ -123,7 +123,7 @@ func CrossEntropyTarget(z, t []float64) float64 {
 // Loss sums the rows in parts that depend only on N and adds the parts'
 // sums in order; a data set of at least 2²¹ multiply-adds (N·K·D) is
 // shared with other goroutines, part by part, with the same result bit for
-// bit. Its scratch is O(goroutines·K): the logits of four rows for each
+// bit. Its scratch is O(goroutines·K): the logits of six rows for each
 // goroutine, and one sum for each of at most 1024 parts. It panics if the
 // model is not K×D with K ≥ 2.
 func (m *Model) Loss(X [][]float64, y []int) (float64, error) {
