@@ -191,26 +191,13 @@
 // Gradient into a separate g, Loss, Accuracy) may run in any number of
 // goroutines at once. Step and Train write the model and must run alone.
 //
-// Work of at least 2²¹ (about two million) multiply-adds (a large
-// batch, Loss or Accuracy on a large data set) is cut into parts of fixed
-// size that the calling goroutine shares with up to GOMAXPROCS−1 helper
-// goroutines, started for the call and joined before it returns; each
-// takes the next part from a counter, so that one that gets no processor
-// holds nobody up. Smaller work runs on the calling goroutine alone,
-// since waking a parked goroutine costs more than it saves. Train goes
-// further: for its whole run it keeps a team of helpers, as many as
-// GOMAXPROCS and the machine's cores allow, which share every step of at
-// least 65,536 multiply-adds (|S|·K·D: a minibatch of 32 MNIST images, or
-// one image at K = 100). Each goroutine of the team computes the logits
-// and softmax of some of the examples (of a batch too small to go round,
-// the logits of some rows of W), then updates the rows of W it owns, and
-// takes another's part only when its own are done; between steps the
-// helpers spin for at most 50 µs and then park, and they park at once
-// while Progress runs. No helper outlives the call that started it, and a
-// panic in one reaches the caller. How the work is cut never changes what
-// any number is computed from, so no result depends on the number of
-// goroutines: the same data give bit-identical weights and losses on any
-// number of cores.
+// Large work (a minibatch of |S|·K·D ≥ 65,536 multiply-adds in Train, a
+// Step, Loss or Accuracy of at least 2²¹) is shared between the calling
+// goroutine and helper goroutines, as many as GOMAXPROCS and the machine's
+// cores allow, which live no longer than the call (the type crew, at the
+// end of softmax.go, says how). The work is cut into parts that depend
+// only on the sizes of the data and the model, so the same data give
+// bit-identical weights and losses on any number of cores.
 //
 // # References
 //
@@ -234,6 +221,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Softmax writes the softmax of the logits z into dst and returns dst:
@@ -330,7 +318,7 @@ func LogSoftmax(dst, z []float64) []float64 {
 		return lp
 	}
 	// log Σ_j exp(z_j − m) = log(1 + r), r the sum without the maximum's 1.
-	l := math.Log1p(rest(z, m, kmax))
+	l := math.Log1p(expSum(z, m, kmax))
 	for k, zk := range z {
 		lp[k] = (zk - m) - l
 	}
@@ -364,7 +352,7 @@ func LogSumExp(z []float64) float64 {
 	if math.IsNaN(m) || math.IsInf(m, 0) {
 		return m
 	}
-	return m + math.Log1p(rest(z, m, kmax))
+	return m + math.Log1p(expSum(z, m, kmax))
 }
 
 // maxIndex returns m = max_k z_k and the first k at which it occurs. If z
@@ -383,10 +371,10 @@ func maxIndex(z []float64) (m float64, kmax int) {
 	return m, kmax
 }
 
-// rest returns r = Σ_{k≠kmax} exp(z_k − m): the shifted sum of
+// expSum returns r = Σ_{k≠kmax} exp(z_k − m): the shifted sum of
 // exponentials without the term exp(z_kmax − m) = 1 of the maximum, so
 // that log Σ_k exp(z_k − m) = log1p(r).
-func rest(z []float64, m float64, kmax int) float64 {
+func expSum(z []float64, m float64, kmax int) float64 {
 	var r float64
 	for k, zk := range z {
 		if k != kmax {
@@ -434,7 +422,7 @@ func use(dst []float64, n int, fn string) []float64 {
 // panics otherwise.
 func useRows(dst [][]float64, N, n int, fn string) [][]float64 {
 	if dst == nil {
-		return rows(make([]float64, N*n), N, n)
+		return matrix(make([]float64, N*n), N, n)
 	}
 	ok := len(dst) == N
 	for i := 0; ok && i < N; i++ {
@@ -444,6 +432,14 @@ func useRows(dst [][]float64, N, n int, fn string) [][]float64 {
 		panic(fmt.Sprintf("softmax: %s destination shape mismatch: want %d rows of %d", fn, N, n))
 	}
 	return dst
+}
+
+// grow returns v resliced to length n, or a new slice if v is too short.
+func grow(v []float64, n int) []float64 {
+	if cap(v) < n {
+		return make([]float64, n)
+	}
+	return v[:n]
 }
 
 // fill sets every element of v to a and returns v.
@@ -491,7 +487,7 @@ func New(classes, features int) *Model {
 	if features < 1 {
 		panic(fmt.Sprintf("softmax: New with %d features, want at least 1", features))
 	}
-	return &Model{W: rows(make([]float64, classes*features), classes, features), B: make([]float64, classes)}
+	return &Model{W: matrix(make([]float64, classes*features), classes, features), B: make([]float64, classes)}
 }
 
 // Clone returns a deep copy of m, laid out as [New] lays out a model: its
@@ -514,10 +510,10 @@ func (m *Model) copyTo(dst *Model) {
 	copy(dst.B, m.B)
 }
 
-// rows cuts the backing array w of K·D numbers into K rows of D, each with
-// its capacity capped so that appending to a row cannot spill into the
-// next.
-func rows(w []float64, K, D int) [][]float64 {
+// matrix cuts the backing array w of K·D numbers into K rows of D, each
+// with its capacity capped so that appending to a row cannot spill into
+// the next.
+func matrix(w []float64, K, D int) [][]float64 {
 	W := make([][]float64, K)
 	for k := range W {
 		W[k] = w[k*D : (k+1)*D : (k+1)*D]
@@ -554,34 +550,29 @@ func (m *Model) Logits(dst, x []float64) []float64 {
 	return z
 }
 
-// logits writes z = W·x + b into z, of length K, for x of length D.
-//
-// It is the plain loop
+// logits writes z = W·x + b into z, of length K, for x of length D. It is
+// the plain loop
 //
 //	for k, wk := range m.W {
-//		z[k] = dot(wk, x) + b[k]
+//		z[k] = Σ_d float64(wk[d]·x[d]) + b[k]   // summed in the order of d
 //	}
 //
-// arranged to take several rows per pass over x (dot5 to dot2): each
-// x_d is loaded once for several rows, and each row still sums its
-// products in the order of dot, so the result is bit for bit the same
+// with the rows taken five at a time (dot5), or three at a time once three
+// or fewer are left (dot3), in one pass over x each: a pass that runs past
+// the last row takes it again and drops the copy. Each sum is taken in the
+// order of the plain loop, so the result is bit for bit the same
 // (TestLogits).
 func (m *Model) logits(z, x []float64) {
-	W := m.W
-	z = z[:len(W)]
-	for k, r := 0, 0; k < len(W); k += r {
-		r = rowsPerPass(len(W) - k)
-		switch r {
-		case 5:
-			z[k], z[k+1], z[k+2], z[k+3], z[k+4] = dot5(W[k], W[k+1], W[k+2], W[k+3], W[k+4], x)
-		case 4:
-			z[k], z[k+1], z[k+2], z[k+3] = dot4(W[k], W[k+1], W[k+2], W[k+3], x)
-		case 3:
-			z[k], z[k+1], z[k+2] = dot3(W[k], W[k+1], W[k+2], x)
-		case 2:
-			z[k], z[k+1] = dot2(W[k], W[k+1], x)
-		default:
-			z[k] = dot(W[k], x)
+	W, K := m.W, m.Classes()
+	w := func(k int) []float64 { return W[min(k, K-1)] }
+	var s [5]float64
+	for k := 0; k < K; {
+		if K-k > 3 {
+			s[0], s[1], s[2], s[3], s[4] = dot5(x, w(k), w(k+1), w(k+2), w(k+3), w(k+4))
+			k += copy(z[k:], s[:5])
+		} else {
+			s[0], s[1], s[2] = dot3(x, w(k), w(k+1), w(k+2))
+			k += copy(z[k:], s[:3])
 		}
 	}
 	for k := range z {
@@ -589,59 +580,85 @@ func (m *Model) logits(z, x []float64) {
 	}
 }
 
-// logitsRows writes the logits z_nk = w_kᵀx_n + b_k of each row x_n of X,
-// for the rows k0 ≤ k < k1 of W, into Z[n·K + k]. It is the plain loop
-//
-//	for n, x := range X {
-//		for k := k0; k < k1; k++ {
-//			Z[n*K+k] = dot(W[k], x) + b[k]
-//		}
-//	}
-//
-// with the rows of X taken three at a time, in one pass over two rows of W
-// (dot2Each3) or over a row left over (dotEach3), and a row of X left over
-// taken as logits takes it. Each sum is taken in the order of dot, so the
-// result is bit for bit that of the plain loop (TestLogitsRows), whatever
-// rows of W the call is given.
-func (m *Model) logitsRows(Z []float64, X [][]float64, k0, k1 int) {
-	W, b, K := m.W, m.B, m.Classes()
+// logitsRows writes the logits z_n = W·x_n + b of each row x_n of X into
+// Z[n·K : (n+1)·K]. It is logits on each row in turn, with the rows taken
+// three at a time, in one pass over two rows of W (dot2Each3) or over a
+// row of W left over (dot3, with the row of W in the place of x), so that
+// each weight is loaded once for three rows; a row of X left over goes
+// through logits. Each sum is taken in the order of logits, so the result
+// is bit for bit the same (TestLogitsRows).
+func (m *Model) logitsRows(Z []float64, X [][]float64) {
+	W, K := m.W, m.Classes()
 	n := 0
 	for ; n+3 <= len(X); n += 3 {
 		z0, z1, z2 := Z[n*K:(n+1)*K], Z[(n+1)*K:(n+2)*K], Z[(n+2)*K:(n+3)*K]
-		k := k0
-		for ; k+2 <= k1; k += 2 {
+		k := 0
+		for ; k+2 <= K; k += 2 {
 			z0[k], z1[k], z2[k], z0[k+1], z1[k+1], z2[k+1] = dot2Each3(W[k], W[k+1], X[n], X[n+1], X[n+2])
 		}
-		if k < k1 {
-			z0[k], z1[k], z2[k] = dotEach3(W[k], X[n], X[n+1], X[n+2])
+		if k < K {
+			z0[k], z1[k], z2[k] = dot3(W[k], X[n], X[n+1], X[n+2])
 		}
-		for k := k0; k < k1; k++ {
-			z0[k] += b[k]
-			z1[k] += b[k]
-			z2[k] += b[k]
+		for k, bk := range m.B {
+			z0[k] += bk
+			z1[k] += bk
+			z2[k] += bk
 		}
 	}
-	part := Model{W: W[k0:k1], B: b[k0:k1]} // rows k0 to k1 of m
 	for ; n < len(X); n++ {
-		part.logits(Z[n*K+k0:n*K+k1], X[n])
+		m.logits(Z[n*K:(n+1)*K], X[n])
 	}
 }
 
-// rowsPerPass returns how many of the r rows left the kernels take in the
-// next pass over x: five, or four or three where five would leave one or
-// two rows to a pass of their own (K = 10 goes 5+5, K = 7 goes 4+3, K = 6
-// goes 3+3), since a pass over one or two rows keeps the processor's
-// floating-point units less busy than a pass over three to five.
-func rowsPerPass(r int) int {
-	switch {
-	case r >= 5 && r != 6 && r != 7:
-		return 5
-	case r >= 4 && r != 5 && r != 6:
-		return 4
-	case r >= 3:
-		return 3
+// The kernels of the logits. Each returns sums Σ_d float64(u_d·v_d) of
+// the plain loop, each in the order of d; a sum of products commutes, so
+// v·w and w·v are the same bits, and a kernel serves both a row of W with
+// several examples and an example with several rows of W. float64(u·v)
+// rounds each product before it is added: the Go specification forbids
+// fusing an explicitly converted product into a fused multiply-add, so
+// every build, at every GOAMD64 level, sums as the plain loop does. Their
+// speed is measured in the README.
+
+// dot3 returns v·a, v·b and v·c from one pass over v.
+func dot3(v, a, b, c []float64) (sa, sb, sc float64) {
+	a, b, c = a[:len(v)], b[:len(v)], c[:len(v)]
+	for d, vd := range v {
+		sa += float64(vd * a[d])
+		sb += float64(vd * b[d])
+		sc += float64(vd * c[d])
 	}
-	return r
+	return sa, sb, sc
+}
+
+// dot5 returns v·a, v·b, v·c, v·e and v·f from one pass over v: five sums
+// side by side keep the processor's adders busier than three.
+func dot5(v, a, b, c, e, f []float64) (sa, sb, sc, se, sf float64) {
+	a, b, c, e, f = a[:len(v)], b[:len(v)], c[:len(v)], e[:len(v)], f[:len(v)]
+	for d, vd := range v {
+		sa += float64(vd * a[d])
+		sb += float64(vd * b[d])
+		sc += float64(vd * c[d])
+		se += float64(vd * e[d])
+		sf += float64(vd * f[d])
+	}
+	return sa, sb, sc, se, sf
+}
+
+// dot2Each3 returns v·a, v·b, v·c and then w·a, w·b, w·c, from one pass
+// over five vectors: each number is loaded once, and the six sums run side
+// by side.
+func dot2Each3(v, w, a, b, c []float64) (va, vb, vc, wa, wb, wc float64) {
+	w, a, b, c = w[:len(v)], a[:len(v)], b[:len(v)], c[:len(v)]
+	for d, vd := range v {
+		wd, ad, bd, cd := w[d], a[d], b[d], c[d]
+		va += float64(vd * ad)
+		vb += float64(vd * bd)
+		vc += float64(vd * cd)
+		wa += float64(wd * ad)
+		wb += float64(wd * bd)
+		wc += float64(wd * cd)
+	}
+	return va, vb, vc, wa, wb, wc
 }
 
 // Probabilities writes the K class probabilities of the input x into dst
@@ -677,14 +694,13 @@ func (m *Model) Probabilities(dst, x []float64) []float64 {
 func (m *Model) Predict(x []float64) int {
 	m.mustShape()
 	m.mustFeatures(x)
-	// The logits are computed predictBuf classes at a time, into an array
-	// on the stack, keeping the running argmax.
-	var buf [predictBuf]float64
-	var part Model // rows k0 to k1 of m
+	// The logits are computed 64 classes at a time, into an array on the
+	// stack, keeping the running argmax.
+	var buf [64]float64
 	best, kbest := math.Inf(-1), -1
-	for k0 := 0; k0 < m.Classes(); k0 += predictBuf {
-		k1 := min(k0+predictBuf, m.Classes())
-		part.W, part.B = m.W[k0:k1], m.B[k0:k1]
+	for k0 := 0; k0 < m.Classes(); k0 += len(buf) {
+		k1 := min(k0+len(buf), m.Classes())
+		part := Model{W: m.W[k0:k1], B: m.B[k0:k1]} // rows k0 to k1 of m
 		z := buf[:k1-k0]
 		part.logits(z, x)
 		if j := argmax(z); j >= 0 && (kbest < 0 || z[j] > best) {
@@ -693,9 +709,6 @@ func (m *Model) Predict(x []float64) int {
 	}
 	return kbest
 }
-
-// predictBuf is the number of logits Predict keeps at a time.
-const predictBuf = 64
 
 // argmax returns the smallest k with z_k = max z, skipping NaNs, or −1 if
 // every z_k is NaN.
@@ -721,13 +734,13 @@ func argmax(z []float64) int {
 // [Model.Loss]: a model with a weight or bias that is not finite, or
 // whose logits overflow on some row, has no accuracy. Accuracy shares
 // large data sets with other goroutines as Loss does, and its scratch is
-// as small: O(goroutines·K). It panics if the model is not K×D with K ≥ 2.
+// as small. It panics if the model is not K×D with K ≥ 2.
 func (m *Model) Accuracy(X [][]float64, y []int) (float64, error) {
 	m.mustShape()
 	if err := m.checkData(X, y); err != nil {
 		return 0, err
 	}
-	right, err := m.rows(X, func(n int, z []float64) float64 {
+	right, err := m.sum(X, func(n int, z []float64) float64 {
 		if argmax(z) == y[n] {
 			return 1
 		}
@@ -761,7 +774,7 @@ func (m *Model) PredictAll(dst []int, X [][]float64) ([]int, error) {
 	if len(dst) != len(X) {
 		panic(fmt.Sprintf("softmax: PredictAll destination length mismatch: len(dst) = %d, want %d rows", len(dst), len(X)))
 	}
-	_, err := m.rows(X, func(n int, z []float64) float64 {
+	_, err := m.sum(X, func(n int, z []float64) float64 {
 		dst[n] = argmax(z)
 		return 0
 	})
@@ -780,11 +793,103 @@ func (m *Model) PredictAll(dst []int, X [][]float64) ([]int, error) {
 func (m *Model) ProbabilitiesAll(dst [][]float64, X [][]float64) ([][]float64, error) {
 	m.mustShape()
 	dst = useRows(dst, len(X), m.Classes(), "ProbabilitiesAll")
-	_, err := m.rows(X, func(n int, z []float64) float64 {
+	_, err := m.sum(X, func(n int, z []float64) float64 {
 		Softmax(dst[n], z)
 		return 0
 	})
 	return dst, err
+}
+
+// sum checks the model and the rows of X and returns Σ_n f(n, z_n), with
+// z_n = W·x_n + b the logits of row n, or the first error in row order:
+// that of checkWeights or checkRows, or ErrValue for a row with a NaN or
+// infinite feature, or whose logits or f(n, z_n) are not finite although
+// the row is.
+//
+// The rows are summed in blocks that depend only on N, each in row order,
+// and the blocks' sums are added in order, so the result does not depend
+// on how many goroutines share the blocks. The scratch is the logits of a
+// few rows at a time for each part, and one sum for each block.
+func (m *Model) sum(X [][]float64, f func(n int, z []float64) float64) (float64, error) {
+	m.mustShape()
+	if err := m.checkWeights(); err != nil {
+		return 0, err
+	}
+	if err := m.checkRows(X); err != nil {
+		return 0, err
+	}
+	N, K := len(X), m.Classes()
+	blocks := min((N+blockRows-1)/blockRows, maxBlocks)
+	sums, errs := make([]float64, blocks), make([]error, blocks)
+	c := newCrew(N*K*m.Features(), callWork)
+	defer c.stop()
+	c.loop(blocks, 1, func(b0, b1 int) {
+		Zp, _ := logitsPool.Get().(*[]float64) // the logits of six rows, two passes of logitsRows
+		if Zp == nil {
+			Zp = new([]float64)
+		}
+		defer logitsPool.Put(Zp)
+		Z := grow(*Zp, 6*K)
+		*Zp = Z
+		for b := b0; b < b1; b++ {
+			end := (b + 1) * N / blocks
+			for n0 := b * N / blocks; n0 < end; n0 += 6 {
+				n1 := min(n0+6, end)
+				m.logitsRows(Z, X[n0:n1])
+				for n := n0; n < n1; n++ {
+					z := Z[(n-n0)*K : (n-n0+1)*K]
+					fn := math.NaN()
+					if allFinite(z) {
+						fn = f(n, z)
+					}
+					if fn-fn != 0 {
+						errs[b] = notFiniteRow(n, X[n], fn)
+						return
+					}
+					sums[b] += fn
+				}
+			}
+		}
+	})
+	if err := firstError(errs); err != nil {
+		return 0, err
+	}
+	var s float64
+	for _, sb := range sums {
+		s += sb
+	}
+	return s, nil
+}
+
+// A data set is summed in at most maxBlocks blocks of at least blockRows
+// rows each, for Loss and the others (see sum), whose scratch comes from
+// logitsPool, so that it is one buffer for each goroutine at a time.
+const (
+	blockRows = 256
+	maxBlocks = 1024
+)
+
+var logitsPool sync.Pool
+
+// notFiniteRow returns the error of sum for row n, x, whose logits or
+// value v are not finite: ErrValue naming a feature of x that is NaN or
+// ±Inf, or else saying that, with finite weights, the logits or v
+// overflowed on this row.
+func notFiniteRow(n int, x []float64, v float64) error {
+	if err := finiteRow(n, x); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: row %d gives logits or a loss (%v) that overflow: the weights are too large for its features", ErrValue, n, v)
+}
+
+// firstError returns the first non-nil error of errs, or nil.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // The sentinel errors of the package. Functions wrap them with the facts
@@ -893,267 +998,6 @@ func (m *Model) mustShape() {
 	if !ok {
 		panic(fmt.Sprintf("softmax: model is not K×D with K ≥ 2 and D ≥ 1: %d rows, %d features in row 0, %d biases", K, D, len(m.B)))
 	}
-}
-
-// rows checks the model and the rows of X and returns Σ_n f(n, z_n), with
-// z_n = W·x_n + b the logits of row n, or the first error in row order:
-// that of checkWeights or checkRows, or ErrValue for a row with a NaN or
-// infinite feature, or whose logits or f(n, z_n) are not finite although
-// the row is.
-//
-// The rows are taken in at most maxParts parts of at least partRows rows,
-// each summed in row order, and the parts' sums are added in the order of
-// the parts: the parts depend only on N, so the result does not depend on
-// how many goroutines share them. Each goroutine has the logits of
-// chunkRows rows as scratch, so the scratch is O(goroutines·K + maxParts).
-func (m *Model) rows(X [][]float64, f func(n int, z []float64) float64) (float64, error) {
-	m.mustShape()
-	if err := m.checkWeights(); err != nil {
-		return 0, err
-	}
-	if err := m.checkRows(X); err != nil {
-		return 0, err
-	}
-	N, K := len(X), m.Classes()
-	parts := min((N+partRows-1)/partRows, maxParts)
-	sums, errs := make([]float64, parts), make([]error, parts)
-	n := goroutines(parts, N*K*m.Features())
-	zs := make([]float64, n*chunkRows*K) // the logits of chunkRows rows, for each goroutine
-	parallel(n, parts, func(g, part int) {
-		Z := zs[g*chunkRows*K : (g+1)*chunkRows*K]
-		end := (part + 1) * N / parts
-		for n0 := part * N / parts; n0 < end; n0 += chunkRows {
-			n1 := min(n0+chunkRows, end)
-			m.logitsRows(Z, X[n0:n1], 0, K)
-			for n := n0; n < n1; n++ {
-				z := Z[(n-n0)*K : (n-n0+1)*K]
-				if !allFinite(z) {
-					errs[part] = notFiniteRow(n, X[n], math.NaN())
-					return
-				}
-				fn := f(n, z)
-				if fn-fn != 0 {
-					errs[part] = notFiniteRow(n, X[n], fn)
-					return
-				}
-				sums[part] += fn
-			}
-		}
-	})
-	if err := firstError(errs); err != nil {
-		return 0, err
-	}
-	var s float64
-	for _, sp := range sums {
-		s += sp
-	}
-	return s, nil
-}
-
-// notFiniteRow returns the error of rows for row n, x, whose logits or
-// value v are not finite: ErrValue naming a feature of x that is NaN or
-// ±Inf, or else saying that, with finite weights, the logits or v
-// overflowed on this row.
-func notFiniteRow(n int, x []float64, v float64) error {
-	if err := finiteRow(n, x); err != nil {
-		return err
-	}
-	return fmt.Errorf("%w: row %d gives logits or a loss (%v) that overflow: the weights are too large for its features", ErrValue, n, v)
-}
-
-// firstError returns the first non-nil error of errs, or nil.
-func firstError(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-const (
-	// partRows is the number of rows in each part of a data set that
-	// Loss, Accuracy and a large step share out (at least, for Loss and
-	// Accuracy, which cut a data set into at most maxParts parts).
-	partRows = 256
-	maxParts = 1024
-	// chunkRows is the number of rows whose logits rows computes at a
-	// time: two passes of logitsRows' three.
-	chunkRows = 6
-	// parallelWork is the number of multiply-adds, N·K·D for N rows, from
-	// which a pass over the rows is shared with other goroutines. Below it
-	// the pass runs on the calling goroutine alone, since waking a parked
-	// goroutine's thread costs 100–250 µs. Measured on 2 cores at K = 10,
-	// D = 784, a step shared by 2 goroutines took 0.89 of the time of one
-	// at 128 examples (1.0M multiply-adds), 0.78 at 256, 0.63 at 512 and
-	// 0.57 at 4096; from 2M on, the gain is worth a helper that may wait
-	// for a core on a busy machine.
-	parallelWork = 1 << 21
-)
-
-// goroutines returns how many goroutines share parts of work multiply-adds
-// in all: 1 below parallelWork, and otherwise up to GOMAXPROCS, and no
-// more than there are parts.
-func goroutines(parts, work int) int {
-	if work < parallelWork || parts < 2 {
-		return 1
-	}
-	return min(runtime.GOMAXPROCS(0), parts)
-}
-
-// parallel calls f(g, part) once for each part in [0, parts) and returns
-// when every call has returned, with g in [0, n) the goroutine that runs
-// the part: the calling goroutine (g = 0) shares the parts with n − 1
-// helper goroutines, each taking the next part from a counter, so that a
-// helper that never gets a processor holds nobody up. Each part runs whole
-// on one goroutine, so what f computes does not depend on n; f must write
-// only to what belongs to its part, or to its goroutine g.
-//
-// A panic in f is recovered, the parts not yet taken are skipped, and
-// parallel panics with the same value on the calling goroutine once every
-// helper has returned. No helper outlives the call.
-func parallel(n, parts int, f func(g, part int)) {
-	j := &job{f: f, parts: parts}
-	j.wg.Add(n - 1)
-	for g := 1; g < n; g++ {
-		go j.help(g)
-	}
-	j.run(0)
-	j.wg.Wait()
-	if j.panicked != nil {
-		panic(j.panicked)
-	}
-}
-
-// A job is the state that the goroutines of one call of parallel share.
-type job struct {
-	f        func(g, part int)
-	parts    int
-	next     atomic.Int64 // the next part to take
-	wg       sync.WaitGroup
-	once     sync.Once
-	panicked any // the first value a call of f panicked with
-}
-
-// run calls f on the parts not yet taken, one at a time, until none is
-// left or a call has panicked.
-func (j *job) run(g int) {
-	defer func() {
-		if r := recover(); r != nil {
-			j.once.Do(func() { j.panicked = r })
-			j.next.Store(int64(j.parts)) // the others take no more parts
-		}
-	}()
-	for part := int(j.next.Add(1) - 1); part < j.parts; part = int(j.next.Add(1) - 1) {
-		j.f(g, part)
-	}
-}
-
-// help is run on helper goroutine g.
-func (j *job) help(g int) {
-	defer j.wg.Done()
-	j.run(g)
-}
-
-// dot returns Σ_d w_d·x_d, summed in order. It needs len(w) ≥ len(x).
-//
-// Here and in the kernels below, float64(w_d·x_d) rounds each product
-// before it is added: the Go specification forbids fusing an explicitly
-// converted product into a fused multiply-add, which rounds once, so every
-// build, at every GOAMD64 level, sums as this loop does.
-func dot(w, x []float64) float64 {
-	w = w[:len(x)]
-	var s float64
-	for d, xd := range x {
-		s += float64(w[d] * xd)
-	}
-	return s
-}
-
-// dot2 returns dot(w0, x) and dot(w1, x) from one pass over x.
-func dot2(w0, w1, x []float64) (s0, s1 float64) {
-	w0, w1 = w0[:len(x)], w1[:len(x)]
-	for d, xd := range x {
-		s0 += float64(w0[d] * xd)
-		s1 += float64(w1[d] * xd)
-	}
-	return s0, s1
-}
-
-// dot3 returns dot(w0, x), dot(w1, x) and dot(w2, x) from one pass over x.
-func dot3(w0, w1, w2, x []float64) (s0, s1, s2 float64) {
-	w0, w1, w2 = w0[:len(x)], w1[:len(x)], w2[:len(x)]
-	for d, xd := range x {
-		s0 += float64(w0[d] * xd)
-		s1 += float64(w1[d] * xd)
-		s2 += float64(w2[d] * xd)
-	}
-	return s0, s1, s2
-}
-
-// dot4 returns dot(w_i, x) for four rows from one pass over x: each x_d is
-// loaded once for four products, and the four sums run side by side, which
-// keeps the processor's floating-point units busy where one sum would wait
-// on each addition in turn.
-func dot4(w0, w1, w2, w3, x []float64) (s0, s1, s2, s3 float64) {
-	w0, w1, w2, w3 = w0[:len(x)], w1[:len(x)], w2[:len(x)], w3[:len(x)]
-	for d, xd := range x {
-		s0 += float64(w0[d] * xd)
-		s1 += float64(w1[d] * xd)
-		s2 += float64(w2[d] * xd)
-		s3 += float64(w3[d] * xd)
-	}
-	return s0, s1, s2, s3
-}
-
-// dot5 is dot4 on five rows. Five sums side by side keep the processor's
-// adders busier: on one core, at D = 784, dot5 took 0.146 ns per
-// multiply-add, where dot4 and dot3 took 0.18 (medians of 3).
-func dot5(w0, w1, w2, w3, w4, x []float64) (s0, s1, s2, s3, s4 float64) {
-	w0, w1, w2, w3, w4 = w0[:len(x)], w1[:len(x)], w2[:len(x)], w3[:len(x)], w4[:len(x)]
-	for d, xd := range x {
-		s0 += float64(w0[d] * xd)
-		s1 += float64(w1[d] * xd)
-		s2 += float64(w2[d] * xd)
-		s3 += float64(w3[d] * xd)
-		s4 += float64(w4[d] * xd)
-	}
-	return s0, s1, s2, s3, s4
-}
-
-// dotEach3 returns dot(w, x_i) for three examples from one pass over w:
-// each w_d is loaded once for three products, and the sums run side by
-// side, as in dot4.
-func dotEach3(w, x0, x1, x2 []float64) (s0, s1, s2 float64) {
-	x0, x1, x2 = x0[:len(w)], x1[:len(w)], x2[:len(w)]
-	for d, wd := range w {
-		s0 += float64(wd * x0[d])
-		s1 += float64(wd * x1[d])
-		s2 += float64(wd * x2[d])
-	}
-	return s0, s1, s2
-}
-
-// dot2Each3 returns dot(v, x_i) and then dot(w, x_i) for three examples,
-// from one pass over two rows: each v_d, w_d and x_i,d is loaded once, and
-// the six sums run side by side. On one core, at D = 784, it took 0.133 ns
-// per multiply-add, where four examples on one row (whose four sums wait
-// on the adder more often) took 0.18; two rows by four examples, eight
-// sums, took 0.21, since their values no longer fit in the processor's
-// registers.
-func dot2Each3(v, w, x0, x1, x2 []float64) (s0, s1, s2, t0, t1, t2 float64) {
-	w, x0, x1, x2 = w[:len(v)], x0[:len(v)], x1[:len(v)], x2[:len(v)]
-	for d, vd := range v {
-		wd := w[d]
-		x0d, x1d, x2d := x0[d], x1[d], x2[d]
-		s0 += float64(vd * x0d)
-		s1 += float64(vd * x1d)
-		s2 += float64(vd * x2d)
-		t0 += float64(wd * x0d)
-		t1 += float64(wd * x1d)
-		t2 += float64(wd * x2d)
-	}
-	return s0, s1, s2, t0, t1, t2
 }
 
 // mustFeatures panics unless len(x) is the model's number of features.
@@ -1270,6 +1114,247 @@ func (m *Model) UnmarshalJSON(data []byte) error {
 		}
 		b[k] = *bk
 	}
-	m.W, m.B = rows(w, K, D), b
+	m.W, m.B = matrix(w, K, D), b
 	return nil
+}
+
+// A crew is the calling goroutine and n − 1 ≥ 1 helper goroutines that
+// share the loops of one call: of a Train call for its whole run, or of a
+// single Step, Loss or other call over a data set. newCrew starts the
+// helpers and stop, which the caller defers, ends them, so that none
+// outlives the call. A nil *crew is the calling goroutine alone.
+//
+// The contract of c.loop(n, grain, f): f(lo, hi) must do the work of the
+// items lo ≤ i < hi, the same as on any split of that range taken in
+// turn, and write only what belongs to those items. A nil crew calls
+// f(0, n). A crew calls f once on each part [p·grain, min((p+1)·grain, n))
+// of [0, n), and loop returns when every call has returned. The parts
+// depend only on n and grain, never on the number of goroutines, so
+// neither does what f computes. Goroutine g first takes the parts of its
+// home range, the g-th of n equal runs of parts, in order, and then the
+// parts not yet taken of the others, so that a helper that has lost its
+// core delays only the part it holds: the others, the caller included,
+// take the rest. A panic in f is recovered, the parts not yet begun are
+// skipped, and loop panics with the same value on the caller once the
+// parts begun are done; the crew can run further loops.
+//
+// Between loops a helper spins, watching for the next loop, for at most
+// spinBound, and then parks on a sync.Cond; the caller waits for the
+// parts the helpers hold in the same way. rest makes the helpers park at
+// once, so that none spins while the caller runs user code (Progress).
+type crew struct {
+	n        int
+	f        func(lo, hi int) // the current loop
+	size     int              // its n
+	grain    int              // its grain
+	state    atomic.Uint64    // the current loop: its number (from 1)<<32 | its number of parts
+	next     []counter        // next[g]: loop<<32 | the next part of g's home range
+	left     atomic.Int64     // the parts of the current loop not yet done
+	resting  atomic.Bool      // helpers park at once
+	failed   atomic.Bool      // a part of the current loop has panicked
+	mu       sync.Mutex       // guards panicked, waiting and stopped
+	wake     sync.Cond        // helpers park here between loops
+	done     sync.Cond        // the caller parks here until a loop is done
+	waiting  bool             // the caller is parked on done
+	stopped  bool
+	panicked any
+	wg       sync.WaitGroup
+}
+
+// A counter is an atomic on a cache line of its own, so that one
+// goroutine's claims do not slow another's.
+type counter struct {
+	atomic.Uint64
+	_ [56]byte
+}
+
+// spinBound is how long a waiting goroutine of a crew spins before it
+// parks: long enough to cover the gap between two passes of a training
+// step, short beside the time a parked goroutine takes to wake; the README
+// gives the measurements it rests on.
+const spinBound = 50 * time.Microsecond
+
+// Work below these many multiply-adds runs on the calling goroutine: a
+// Train call's crew, whose helpers spin between steps, needs steps of at
+// least trainWork each; a crew started for a single call, whose helpers
+// must first be woken, needs at least callWork. Each helper comes with as
+// much work more; the README gives the measurements.
+const (
+	trainWork = 1 << 16
+	callWork  = 1 << 21
+)
+
+// numCPU is runtime.NumCPU, which the tests replace to try crews larger
+// than the machine.
+var numCPU = runtime.NumCPU
+
+// newCrew returns a crew to share work multiply-adds: the caller and a
+// helper for each least multiply-adds, as many as GOMAXPROCS and the
+// machine's cores allow. It returns nil, the caller alone, if work is less
+// than least or there is one core to use.
+func newCrew(work, least int) *crew {
+	n := min(runtime.GOMAXPROCS(0), numCPU(), 1+work/least)
+	if n < 2 {
+		return nil
+	}
+	c := &crew{n: n, next: make([]counter, n)}
+	c.wake.L, c.done.L = &c.mu, &c.mu
+	c.wg.Add(n - 1)
+	for g := 1; g < n; g++ {
+		go c.help(g)
+	}
+	return c
+}
+
+// loop calls f on the parts of [0, n), as the type's doc says.
+func (c *crew) loop(n, grain int, f func(lo, hi int)) {
+	parts := (n + grain - 1) / grain
+	if c == nil || parts <= 1 {
+		f(0, n)
+		return
+	}
+	pass := uint32(c.state.Load()>>32) + 1
+	if pass == 0 {
+		pass = 1 // helpers start having seen loop 0
+	}
+	// Everything a helper needs is in place before state announces the
+	// loop, and state gives its number and its parts together: a helper
+	// late from an earlier loop sees that loop's parts, all taken, or the
+	// new loop whole.
+	c.f, c.size, c.grain = f, n, grain
+	for g := range c.next {
+		c.next[g].Store(uint64(pass)<<32 | uint64(g*parts/c.n))
+	}
+	c.left.Store(int64(parts))
+	c.failed.Store(false)
+	c.resting.Store(false)
+	state := uint64(pass)<<32 | uint64(parts)
+	c.state.Store(state)
+	c.mu.Lock()
+	c.wake.Broadcast() // the helpers that have parked
+	c.mu.Unlock()
+	c.work(0, state)
+	// Wait for the parts the helpers hold: spin, then park.
+	start := time.Now()
+	for i := 1; c.left.Load() != 0; i++ {
+		if i%64 == 0 && time.Since(start) > spinBound {
+			c.mu.Lock()
+			for c.left.Load() != 0 {
+				c.waiting = true
+				c.done.Wait()
+			}
+			c.waiting = false
+			c.mu.Unlock()
+		}
+	}
+	c.mu.Lock()
+	r := c.panicked
+	c.panicked = nil
+	c.mu.Unlock()
+	if r != nil {
+		panic(r)
+	}
+}
+
+// work runs the parts of the loop of state that goroutine g can claim:
+// those of its home range, then those of the others.
+func (c *crew) work(g int, state uint64) {
+	pass, parts := uint32(state>>32), int(uint32(state))
+	for i := range c.n {
+		h := (g + i) % c.n
+		end := uint64(pass)<<32 | uint64((h+1)*parts/c.n)
+		for {
+			v := c.next[h].Load()
+			if v>>32 != uint64(pass) || v >= end {
+				break // another loop, or the range is taken
+			}
+			if c.next[h].CompareAndSwap(v, v+1) {
+				c.do(int(uint32(v)))
+			}
+		}
+	}
+}
+
+// do calls f on part p, recovering a panic, and counts the part done.
+func (c *crew) do(p int) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.mu.Lock()
+			if c.panicked == nil {
+				c.panicked = r
+			}
+			c.mu.Unlock()
+			c.failed.Store(true)
+		}
+		if c.left.Add(-1) == 0 {
+			c.mu.Lock()
+			if c.waiting {
+				c.done.Signal()
+			}
+			c.mu.Unlock()
+		}
+	}()
+	if !c.failed.Load() {
+		c.f(p*c.grain, min((p+1)*c.grain, c.size))
+	}
+}
+
+// help is the loop of helper g: wait for a loop, work on it, until stop.
+func (c *crew) help(g int) {
+	defer c.wg.Done()
+	var seen uint64
+	for {
+		state, ok := c.await(seen)
+		if !ok {
+			return
+		}
+		seen = state
+		c.work(g, state)
+	}
+}
+
+// await returns the state of the next loop after the one of seen,
+// spinning for at most spinBound (none while the crew rests) and then
+// parked, or false once the crew has stopped.
+func (c *crew) await(seen uint64) (uint64, bool) {
+	start := time.Now()
+	for i := 1; !c.resting.Load(); i++ {
+		if state := c.state.Load(); state != seen {
+			return state, true
+		}
+		if i%64 == 0 && time.Since(start) > spinBound {
+			break
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for {
+		if c.stopped {
+			return 0, false
+		}
+		if state := c.state.Load(); state != seen {
+			return state, true
+		}
+		c.wake.Wait()
+	}
+}
+
+// rest makes the helpers park at once, until the next loop.
+func (c *crew) rest() {
+	if c != nil {
+		c.resting.Store(true)
+	}
+}
+
+// stop ends the helpers and waits until they have returned.
+func (c *crew) stop() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.stopped = true
+	c.resting.Store(true)
+	c.wake.Broadcast()
+	c.mu.Unlock()
+	c.wg.Wait()
 }

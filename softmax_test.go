@@ -10,7 +10,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unsafe"
@@ -605,55 +608,109 @@ func TestPredictMany(t *testing.T) {
 	}
 }
 
+// plainDot is Σ_d float64(w_d·x_d), summed in the order of d: the plain
+// loop that the kernels of the logits are checked against.
+func plainDot(w, x []float64) float64 {
+	var s float64
+	for d := range x {
+		s += float64(w[d] * x[d])
+	}
+	return s
+}
+
+// plainSub is w_d ← c·w_d − a·x_d, the plain loop of the update.
+func plainSub(w []float64, c, a float64, x []float64) {
+	for d := range w {
+		w[d] = float64(c*w[d]) - float64(a*x[d])
+	}
+}
+
+// TestKernels checks each kernel bit for bit against its plain loop, on
+// lengths that are not multiples of anything.
+func TestKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(29, 29))
+	for _, D := range []int{0, 1, 7, 128, 787} {
+		v := make([][]float64, 10)
+		for i := range v {
+			v[i] = randVec(rng, D)
+		}
+		var got [6]float64
+		got[0], got[1], got[2] = dot3(v[0], v[1], v[2], v[3])
+		got[3], got[4] = got[0], got[1]
+		check := func(name string, got []float64, want ...float64) {
+			t.Helper()
+			if !allBits(got, want) {
+				t.Errorf("D=%d: %s = %v, want the plain loop's %v", D, name, got, want)
+			}
+		}
+		check("dot3(v0, v1, v2, v3)", got[:3], plainDot(v[0], v[1]), plainDot(v[0], v[2]), plainDot(v[0], v[3]))
+		got[0], got[1], got[2], got[3], got[4] = dot5(v[0], v[1], v[2], v[3], v[4], v[5])
+		check("dot5(v0, …, v5)", got[:5], plainDot(v[0], v[1]), plainDot(v[0], v[2]), plainDot(v[0], v[3]), plainDot(v[0], v[4]), plainDot(v[0], v[5]))
+		got[0], got[1], got[2], got[3], got[4], got[5] = dot2Each3(v[0], v[1], v[2], v[3], v[4])
+		check("dot2Each3(v0, …, v4)", got[:6], plainDot(v[0], v[2]), plainDot(v[0], v[3]), plainDot(v[0], v[4]), plainDot(v[1], v[2]), plainDot(v[1], v[3]), plainDot(v[1], v[4]))
+
+		a := randVec(rng, 8)
+		for _, c := range []float64{1, 0.93} {
+			w, want := make([][]float64, 2), make([][]float64, 2)
+			reset := func() {
+				for i := range w {
+					w[i], want[i] = append([]float64(nil), v[6+i]...), append([]float64(nil), v[6+i]...)
+				}
+			}
+			reset()
+			sub(w[0], c, a[0], v[2])
+			plainSub(want[0], c, a[0], v[2])
+			check(fmt.Sprintf("sub(c=%v)", c), w[0], want[0]...)
+			reset()
+			sub2(w[0], w[1], c, a[0], a[1], v[2])
+			plainSub(want[0], c, a[0], v[2])
+			plainSub(want[1], c, a[1], v[2])
+			check(fmt.Sprintf("sub2(c=%v) row 0", c), w[0], want[0]...)
+			check(fmt.Sprintf("sub2(c=%v) row 1", c), w[1], want[1]...)
+			reset()
+			sub2Each4(w[0], w[1], c, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], v[2], v[3], v[4], v[5])
+			for i := range 4 {
+				ci := c
+				if i > 0 {
+					ci = 1
+				}
+				plainSub(want[0], ci, a[i], v[2+i])
+				plainSub(want[1], ci, a[4+i], v[2+i])
+			}
+			check(fmt.Sprintf("sub2Each4(c=%v) row 0", c), w[0], want[0]...)
+			check(fmt.Sprintf("sub2Each4(c=%v) row 1", c), w[1], want[1]...)
+		}
+	}
+}
+
 // TestLogits checks that logits, which takes several rows per pass over
-// x, gives bit for bit the plain dot(w_k, x) + b_k, for every number of
-// rows up to 13 and lengths that are not multiples of any unroll width.
+// x, gives bit for bit the plain Σ_d W[k][d]·x_d + b_k, for every number
+// of rows up to 13 (every way of cutting them into passes) and lengths
+// that are not multiples of anything.
 func TestLogits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(30, 30))
 	for K := 1; K <= 13; K++ {
 		for _, D := range []int{0, 1, 7, 128, 787} {
 			// New would refuse K = 1 and D = 0.
-			m := &Model{W: rows(randVec(rng, K*D), K, D), B: randVec(rng, K)}
+			m := &Model{W: matrix(randVec(rng, K*D), K, D), B: randVec(rng, K)}
 			x := randVec(rng, D)
 			got := make([]float64, K)
 			m.logits(got, x)
 			for k, wk := range m.W {
-				if want := dot(wk, x) + m.B[k]; math.Float64bits(got[k]) != math.Float64bits(want) {
-					t.Errorf("K=%d D=%d: logits row %d = %v, want dot(W[%d], x) + b = %v", K, D, k, got[k], k, want)
+				if want := plainDot(wk, x) + m.B[k]; math.Float64bits(got[k]) != math.Float64bits(want) {
+					t.Errorf("K=%d D=%d: logits row %d = %v, want Σ_d W[%d][d]·x_d + b = %v", K, D, k, got[k], k, want)
 				}
 			}
 		}
 	}
 }
 
-// TestRowsPerPass checks that the passes of logits cover K rows exactly
-// and that, from K = 3 on, none takes fewer than three rows or more than
-// five (dot3 to dot5).
-func TestRowsPerPass(t *testing.T) {
-	for K := 1; K <= 40; K++ {
-		var passes []int
-		for k := 0; k < K; k += passes[len(passes)-1] {
-			passes = append(passes, rowsPerPass(K-k))
-		}
-		sum, lo := 0, min(K, 3)
-		for _, r := range passes {
-			sum += r
-			if r < lo || r > 5 {
-				t.Errorf("K=%d: passes %v, want each of %d to 5 rows", K, passes, lo)
-			}
-		}
-		if sum != K {
-			t.Errorf("K=%d: passes %v cover %d rows", K, passes, sum)
-		}
-	}
-}
-
 // TestLogitsRows checks that logitsRows, which takes three rows of X per
-// pass over two rows of W, gives bit for bit the logits of Logits, row by row,
-// for any range of the rows of W, and leaves the other logits alone.
+// pass over two rows of W, gives bit for bit the logits of Logits, row by
+// row, for every number of rows of X up to 9 and of W from 2 to 5.
 func TestLogitsRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(46, 46))
-	for _, K := range []int{2, 3, 10} {
+	for K := 2; K <= 5; K++ {
 		for _, D := range []int{1, 7, 129} {
 			m := randModel(rng, K, D, 1)
 			for N := 0; N <= 9; N++ {
@@ -661,18 +718,11 @@ func TestLogitsRows(t *testing.T) {
 				for n := range X {
 					X[n] = randVec(rng, D)
 				}
-				for _, rows := range [][2]int{{0, K}, {0, 1}, {K / 2, K}, {1, K - 1}} {
-					k0, k1 := rows[0], rows[1]
-					Z := randVec(rng, N*K) // garbage, to be overwritten
-					Z0 := append([]float64(nil), Z...)
-					m.logitsRows(Z, X, k0, k1)
-					for n, x := range X {
-						want := m.Logits(nil, x)
-						copy(want[:k0], Z0[n*K:n*K+k0]) // rows outside [k0, k1) left as they were
-						copy(want[k1:], Z0[n*K+k1:(n+1)*K])
-						if !allBits(Z[n*K:(n+1)*K], want) {
-							t.Errorf("K=%d D=%d N=%d rows [%d, %d): logitsRows row %d = %v, want %v", K, D, N, k0, k1, n, Z[n*K:(n+1)*K], want)
-						}
+				Z := randVec(rng, N*K) // garbage, to be overwritten
+				m.logitsRows(Z, X)
+				for n, x := range X {
+					if want := m.Logits(nil, x); !allBits(Z[n*K:(n+1)*K], want) {
+						t.Errorf("K=%d D=%d N=%d: logitsRows row %d = %v, want %v", K, D, N, n, Z[n*K:(n+1)*K], want)
 					}
 				}
 			}
@@ -869,7 +919,7 @@ func randData(rng *rand.Rand, N, D, K int) ([][]float64, []int) {
 }
 
 func clone(m *Model) *Model {
-	c := &Model{W: rows(make([]float64, m.Classes()*m.Features()), m.Classes(), m.Features()), B: make([]float64, m.Classes())}
+	c := &Model{W: matrix(make([]float64, m.Classes()*m.Features()), m.Classes(), m.Features()), B: make([]float64, m.Classes())}
 	m.copyTo(c)
 	return c
 }
@@ -991,51 +1041,84 @@ func TestConcurrentReads(t *testing.T) {
 // TestParallel checks the fork-join under Loss, Accuracy and large steps:
 // every part runs exactly once, small work runs the parts in order on the
 // calling goroutine, a panic in any part reaches the caller with its value
-// and can be recovered there, and no goroutine is left running.
-func TestParallel(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+// TestCrew checks the crew's contract: a nil crew calls f(0, n) once; a
+// crew calls f once on each part [p·grain, min((p+1)·grain, n)) and on
+// nothing else, whatever its size; a panic in any part reaches the caller
+// with its value and the crew goes on working; and stop leaves no
+// goroutine running. It also checks how many goroutines newCrew starts.
+func TestCrew(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(16))
+	defer func(f func() int) { numCPU = f }(numCPU)
+	numCPU = func() int { return 16 }
 	before := runtime.NumGoroutine()
-	for _, work := range []int{0, parallelWork} {
-		for _, parts := range []int{0, 1, 2, 7, 100} {
-			calls := make([]int32, parts)
-			var order []int
-			parallel(goroutines(parts, work), parts, func(_, part int) {
-				calls[part]++ // parts are disjoint: no two calls write one element
-				if work == 0 {
-					order = append(order, part)
-				}
-			})
-			for p, c := range calls {
-				if c != 1 {
-					t.Errorf("parallel(%d, %d): part %d ran %d times, want 1", parts, work, p, c)
-				}
+	for _, tt := range []struct{ work, least, want int }{
+		{0, 10, 1}, {9, 10, 1}, {10, 10, 2}, {39, 10, 4}, {1e6, 10, 16},
+	} {
+		c := newCrew(tt.work, tt.least)
+		if n := 1; c == nil && tt.want != 1 || c != nil && c.n != tt.want {
+			if c != nil {
+				n = c.n
 			}
-			if work == 0 && fmt.Sprint(order) != fmt.Sprint(seq(parts)) {
-				t.Errorf("parallel(%d, 0) ran the parts in the order %v, want %v", parts, order, seq(parts))
+			t.Errorf("newCrew(%d, %d) has %d goroutines, want %d", tt.work, tt.least, n, tt.want)
+		}
+		c.stop()
+	}
+	var mu sync.Mutex
+	for _, size := range []int{1, 2, 3, 16} {
+		c := newCrew(size, 1)
+		for pass := range 50 {
+			n, grain := []int{0, 1, 5, 7, 100}[pass%5], 1+pass%3
+			var got [][2]int
+			c.loop(n, grain, func(lo, hi int) {
+				mu.Lock()
+				got = append(got, [2]int{lo, hi})
+				mu.Unlock()
+			})
+			sort.Slice(got, func(i, j int) bool { return got[i][0] < got[j][0] })
+			var want [][2]int
+			for lo := 0; lo < n; lo += grain {
+				want = append(want, [2]int{lo, min(lo+grain, n)})
+			}
+			if c == nil || n <= grain {
+				want = [][2]int{{0, n}}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("crew of %d, loop(%d, %d): f called on %v, want %v", size, n, grain, got, want)
+			}
+			if pass%10 == 9 {
+				c.rest() // as Train does around Progress
+				time.Sleep(100 * time.Microsecond)
 			}
 		}
-		for _, bad := range []int{0, 1, 63} {
+		for _, bad := range []int{0, 3, 63} {
 			got := func() (r any) {
 				defer func() { r = recover() }()
-				parallel(goroutines(64, work), 64, func(_, part int) {
-					if part == bad {
-						panic(fmt.Sprintf("part %d", part))
+				c.loop(64, 1, func(lo, hi int) {
+					for i := lo; i < hi; i++ {
+						if i == bad {
+							panic(fmt.Sprintf("part %d", i))
+						}
 					}
 				})
 				return nil
 			}()
 			if want := fmt.Sprintf("part %d", bad); got != want {
-				t.Errorf("parallel(64, %d) with part %d panicking: recovered %v, want %q", work, bad, got, want)
+				t.Errorf("crew of %d, part %d panicking: recovered %v, want %q", size, bad, got, want)
 			}
 		}
+		var sum atomic.Int64
+		c.loop(10, 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				sum.Add(int64(i))
+			}
+		})
+		if sum.Load() != 45 {
+			t.Errorf("crew of %d after a panic: parts 0–9 summed to %d, want 45", size, sum.Load())
+		}
+		c.stop()
 	}
-	// Helpers have called Done before they return; give them the moment
-	// it takes to exit.
-	for i := 0; i < 100 && runtime.NumGoroutine() > before; i++ {
-		time.Sleep(time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Errorf("%d goroutines left running after parallel, want %d", n, before)
+	if n := goroutinesLeft(before); n > 0 {
+		t.Errorf("%d goroutines left running after the crews stopped", n)
 	}
 }
 
@@ -1053,7 +1136,7 @@ func seq(n int) []int {
 func TestPredictAll(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	rng := rand.New(rand.NewPCG(49, 49))
-	for _, N := range []int{1, 7, parallelWork/(5*40) + 3} {
+	for _, N := range []int{1, 7, callWork/(5*40) + 3} {
 		X, _ := randData(rng, N, 40, 5)
 		m := randModel(rng, 5, 40, 1)
 		got, err := m.PredictAll(nil, X)

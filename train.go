@@ -8,10 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"sync"
-	"sync/atomic"
-	"time"
 )
 
 var (
@@ -61,13 +58,23 @@ func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error
 	if err := checkRates(lr, lambda); err != nil {
 		return 0, err
 	}
+	if len(X) == 0 {
+		return 0, ErrEmpty
+	}
+	c := newCrew(len(X)*m.Classes()*m.Features(), callWork)
+	defer c.stop()
+	s := scratchPool.Get().(*scratch)
+	defer s.put()
+	// The goroutines that share the step read the rows and labels through
+	// s, so that the caller's slices may live on its stack.
+	s.X, s.y = append(s.X[:0], X...), append(s.y[:0], y...)
 	guard := float64(lr/float64(len(X))*max(maxAbs(X), 1)) >= 0x1p969 // can the update overflow? (see step)
-	return m.step(X, y, lr, lambda, guard, nil)
+	return m.step(s, lr, lambda, c, guard)
 }
 
-// step is Step with the rates checked. If guard is true, it keeps a copy
-// of the model, checks the weights after the update and puts the copy back
-// if one has overflowed.
+// step is Step on the batch s.X, s.y, shared by the crew c. If guard is true, it keeps a copy of the
+// model, checks the weights after the update and puts the copy back if
+// one has overflowed.
 //
 // Step sets guard only if c·max(ξ, 1) ≥ 2⁹⁶⁹, with c = η/|S| and ξ the
 // largest |x_d| of the batch: below that the update cannot overflow. Each
@@ -79,30 +86,17 @@ func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error
 // checks the weights after each epoch, and a step after one that has
 // overflowed fails on its logits; either way it puts back the weights it
 // was called with.
-func (m *Model) step(X [][]float64, y []int, lr, lambda float64, guard bool, sh *share) (float64, error) {
-	if err := m.checkData(X, y); err != nil {
+func (m *Model) step(s *scratch, lr, lambda float64, c *crew, guard bool) (float64, error) {
+	X, K, N := s.X, m.Classes(), len(s.X)
+	if err := m.checkData(X, s.y); err != nil {
 		return 0, err
 	}
-	K, D, N := m.Classes(), m.Features(), len(X)
-	s := sh.scratch(N, K)
-	if sh == nil {
-		defer putScratch(s)
-	}
-	how := sh.plan(N, N*K*D)
-	if how == byParts && sh == nil {
-		sh = bind(new(share)) // a large Step of the user's own: fork-join
-	}
-	if how != alone {
-		// The goroutines that share the step read the rows and labels
-		// through s, not through the caller's slices, so that those need
-		// not live on the heap (see scratch).
-		s.X, s.y = append(s.X[:0], X...), append(s.y[:0], y...)
-	}
-	// The forward pass: C_n and a_n for every example, from the weights
-	// before the step. Nothing is written to the model until all are known.
-	c := lr / float64(N)
-	if err := m.forward(s, X, y, c, sh, how); err != nil {
-		return 0, err
+	s.begin(m, lr/float64(N), 1-float64(lr*lambda))
+	// a_n = (η/|S|)·(p_n − t_n) and C_n for every example of S, all from
+	// the weights before the step.
+	c.loop(N, 3, s.forward)
+	if n := s.failed(); n >= 0 {
+		return 0, m.notFinite(n, X[n], s.C[n])
 	}
 	var C float64 // the mean of the C_n, each divided by |S| as it is added
 	for _, Cn := range s.C {
@@ -119,7 +113,7 @@ func (m *Model) step(X [][]float64, y []int, lr, lambda float64, guard bool, sh 
 		}
 	}
 	// W ← (1 − ηλ)·W − Σ_n a_n·x_nᵀ
-	m.update(s, X, 1-float64(lr*lambda), sh, how)
+	c.loop(s.tiles(), 1, s.update)
 	if before != nil && !m.finite() {
 		before.copyTo(m)
 		return 0, fmt.Errorf("%w: a step at learning rate %g overflows the weights", ErrDiverged, lr)
@@ -140,91 +134,6 @@ func maxAbs(X [][]float64) float64 {
 	return math.Float64frombits(b)
 }
 
-// forward writes into s, for each example n of the batch, its
-// cross-entropy C_n and its share of the step
-//
-//	a_n = c·(p_n − t_n),   p_n = Softmax(W·x_n + b)
-//
-// with c = η/|S|. It is the plain loop of forwardRows over every example,
-// arranged as plan chose (see share): on the calling goroutine alone; in
-// parts of a few examples, each taken whole by one goroutine: parts of
-// teamRows examples for a minibatch shared by Train's team, of partRows
-// for a large batch; or, for a batch too small to give each goroutine of
-// the team two parts, with the logits computed in parts of the rows of W
-// and the rest on the caller. Each logit and each a_n is computed as the
-// plain loop computes it, so the result is the same bit for bit. It
-// returns the first error in row order if a logit or C_n is not finite:
-// ErrValue if the example has a NaN or infinite feature, ErrDiverged
-// otherwise.
-func (m *Model) forward(s *scratch, X [][]float64, y []int, c float64, sh *share, how arrangement) error {
-	K, N := m.Classes(), len(X)
-	switch {
-	case how == alone:
-		return m.forwardRows(s, X, y, c, 0, N)
-	case how == byTeam && N < 2*teamRows*sh.t.n:
-		// Too few examples to go round: the team computes the logits in
-		// parts of the rows of W, and the caller the rest.
-		sh.begin(m, s, c, 0)
-		sh.t.run(sh.rowParts(N), sh.logitsPart) // z_n = W·x_n + b
-		return m.deltas(s, X, y, c, 0, N)
-	}
-	sh.begin(m, s, c, 0)
-	sh.size = partRows
-	if how == byTeam {
-		sh.size = teamRows
-	}
-	parts := (N + sh.size - 1) / sh.size
-	if cap(s.errs) < parts {
-		s.errs = make([]error, parts)
-	}
-	s.errs = s.errs[:parts]
-	sh.run(parts, N*K*m.Features(), sh.forwardPart)
-	return firstError(s.errs)
-}
-
-// forwardRows is forward on the examples n0 ≤ n < n1.
-func (m *Model) forwardRows(s *scratch, X [][]float64, y []int, c float64, n0, n1 int) error {
-	K := m.Classes()
-	m.logitsRows(s.a[n0*K:n1*K], X[n0:n1], 0, K) // z_n = W·x_n + b
-	return m.deltas(s, X, y, c, n0, n1)
-}
-
-// deltas turns the logits of the examples n0 ≤ n < n1, in s.a, into
-// a_n = c·(p_n − t_n), and writes their cross-entropies C_n into s.C.
-func (m *Model) deltas(s *scratch, X [][]float64, y []int, c float64, n0, n1 int) error {
-	K := m.Classes()
-	for n := n0; n < n1; n++ {
-		a := s.a[n*K : (n+1)*K]
-		finite := allFinite(a)
-		s.C[n] = delta(a, y[n]) // C_n, and a = p − t
-		if !finite || s.C[n]-s.C[n] != 0 {
-			return m.notFinite(n, X[n], s.C[n])
-		}
-		scale(a, c) // a = c·(p − t)
-	}
-	return nil
-}
-
-// update applies W ← c·W − Σ_n a_n·x_nᵀ, the plain loop of descend on all
-// of W, arranged as plan chose: on the calling goroutine alone; for a
-// large batch, in tiles of W at most tileRows rows by tileCols columns;
-// or, shared by Train's team, in parts of the rows of W. Every weight goes
-// through the same operations either way.
-func (m *Model) update(s *scratch, X [][]float64, c float64, sh *share, how arrangement) {
-	K, D, N := m.Classes(), m.Features(), len(X)
-	switch how {
-	case byTeam:
-		sh.begin(m, s, 0, c)
-		sh.t.run(sh.rowParts(N), sh.updatePart)
-	case byParts:
-		rows, cols := (K+tileRows-1)/tileRows, (D+tileCols-1)/tileCols
-		sh.begin(m, s, 0, c)
-		sh.run(rows*cols, N*K*D, sh.tilePart)
-	default:
-		m.descend(s.a, X, c, 0, K, 0, D)
-	}
-}
-
 // notFinite returns the error of a step whose example n, x, has logits or
 // a cross-entropy C that are not finite: ErrValue if a feature of x, or a
 // weight or bias of the model, is NaN or ±Inf, and otherwise ErrDiverged:
@@ -239,10 +148,103 @@ func (m *Model) notFinite(n int, x []float64, C float64) error {
 	return fmt.Errorf("%w: row %d has logits or a cross-entropy (%v) that overflow", ErrDiverged, n, C)
 }
 
+// A scratch is what one step works on besides the model, and what the
+// goroutines that share it read: the batch, a_n and C_n for each example,
+// and the step's two passes, bound to it once so that a step allocates
+// nothing. Steps of the user's own take one from a pool; Train keeps one
+// for its run.
+type scratch struct {
+	m               *Model
+	X               [][]float64 // the batch's rows
+	y               []int       // and labels
+	a               []float64   // z_n, then a_n, in a[n·K : (n+1)·K]
+	C               []float64   // C_n, or NaN where z_n is not finite
+	c               float64     // η/|S|
+	decay           float64     // 1 − ηλ
+	forward, update func(lo, hi int)
+}
+
+var scratchPool = sync.Pool{New: func() any { return newScratch() }}
+
+// newScratch returns a scratch with its passes bound.
+func newScratch() *scratch {
+	s := new(scratch)
+	s.forward, s.update = s.forwardRows, s.updateTiles
+	return s
+}
+
+// put returns s to the pool, without references to the caller's data.
+func (s *scratch) put() {
+	clear(s.X)
+	s.m, s.X, s.y = nil, s.X[:0], s.y[:0]
+	scratchPool.Put(s)
+}
+
+// begin sets the step in progress on s.X and s.y.
+func (s *scratch) begin(m *Model, c, decay float64) {
+	N, K := len(s.X), m.Classes()
+	s.m, s.c, s.decay = m, c, decay
+	s.a, s.C = grow(s.a, N*K), grow(s.C, N)
+}
+
+// forwardRows computes C_n and a_n = c·(p_n − t_n), p_n = Softmax(W·x_n + b),
+// for the examples lo ≤ n < hi of the batch; where the logits are not
+// finite it sets C_n to NaN.
+func (s *scratch) forwardRows(lo, hi int) {
+	K := s.m.Classes()
+	s.m.logitsRows(s.a[lo*K:hi*K], s.X[lo:hi]) // z_n = W·x_n + b
+	for n := lo; n < hi; n++ {
+		a := s.a[n*K : (n+1)*K]
+		finite := allFinite(a)
+		s.C[n] = delta(a, s.y[n]) // C_n, and a = p_n − t_n
+		if !finite {
+			s.C[n] = math.NaN()
+		}
+		for k := range a {
+			a[k] *= s.c // a_n = c·(p_n − t_n)
+		}
+	}
+}
+
+// failed returns the first example whose C_n is not finite, or −1.
+func (s *scratch) failed() int {
+	for n, Cn := range s.C {
+		if Cn-Cn != 0 {
+			return n
+		}
+	}
+	return -1
+}
+
+// The update of W is cut into tiles of at most tileRows rows by tileCols
+// columns, as equal as can be: each tile of W stays in a core's cache
+// while it is updated, and streams long runs of every example's features.
+const (
+	tileRows = 64
+	tileCols = 512
+)
+
+// tiles returns the number of tiles of W.
+func (s *scratch) tiles() int {
+	K, D := s.m.Classes(), s.m.Features()
+	return ((K + tileRows - 1) / tileRows) * ((D + tileCols - 1) / tileCols)
+}
+
+// updateTiles applies W ← (1 − ηλ)·W − Σ_n a_n·x_nᵀ to the tiles
+// t0 ≤ t < t1 of W.
+func (s *scratch) updateTiles(t0, t1 int) {
+	K, D := s.m.Classes(), s.m.Features()
+	rows, cols := (K+tileRows-1)/tileRows, (D+tileCols-1)/tileCols
+	for t := t0; t < t1; t++ {
+		r, col := t/cols, t%cols
+		s.m.descend(s.a, s.X, s.decay, r*K/rows, (r+1)*K/rows, col*D/cols, (col+1)*D/cols)
+	}
+}
+
 // descend applies W ← c·W − Σ_n a_n·x_nᵀ to the tile of W of the rows
-// k0 ≤ k < k1 and the columns d0 ≤ d < d1, for the examples x_n (rows of
-// X) and the vectors a_n (K numbers each, one after another in a). It is
-// the plain loop
+// k0 ≤ k < k1 and the columns d0 ≤ d < d1, for the examples x_n (the rows
+// of X, at least one) and the vectors a_n (K numbers each, one after
+// another in a). It is the plain loop
 //
 //	for k := k0; k < k1; k++ {
 //		for d := d0; d < d1; d++ {
@@ -253,62 +255,51 @@ func (m *Model) notFinite(n int, x []float64, C float64) error {
 //		}
 //	}
 //
-// arranged to load and store each weight, and each x_d, less often: the
-// examples are taken four per pass over two rows (sub2Each4) or over a
-// row left over (subEach4), and an example left over four rows per pass
-// over the example (sub4). The factor c is applied in the first pass over
-// each weight, and the later passes multiply by 1, which is exact, so the
-// decay costs no pass of its own. Every element goes through the same
+// with the examples taken four at a time, in one pass over two rows of W
+// (sub2Each4) or, for a row left over, four passes over it (sub); an
+// example left over takes two rows per pass (sub2). The factor c is
+// applied in the first pass over each weight, and the later passes
+// multiply by 1, which is exact. Every weight goes through the same
 // operations in the same order, each product rounded on its own, so the
-// result is bit for bit that of the plain loop (TestDescend). Tiles that
-// do not overlap can be updated at the same time.
+// result is bit for bit that of the plain loop (TestDescend).
 func (m *Model) descend(a []float64, X [][]float64, c float64, k0, k1, d0, d1 int) {
-	W, K := m.W[k0:k1], m.Classes()
-	if len(X) == 0 {
-		for _, wk := range W {
-			scale(wk[d0:d1], c)
-		}
-		return
-	}
+	W, K := m.W, m.Classes()
 	n := 0
 	for ; n+4 <= len(X); n += 4 {
 		x0, x1, x2, x3 := X[n][d0:d1], X[n+1][d0:d1], X[n+2][d0:d1], X[n+3][d0:d1]
-		a0, a1, a2, a3 := a[n*K+k0:], a[(n+1)*K+k0:], a[(n+2)*K+k0:], a[(n+3)*K+k0:]
-		k := 0
-		for ; k+2 <= len(W); k += 2 {
+		a0, a1, a2, a3 := a[n*K:(n+1)*K], a[(n+1)*K:(n+2)*K], a[(n+2)*K:(n+3)*K], a[(n+3)*K:(n+4)*K]
+		k := k0
+		for ; k+2 <= k1; k += 2 {
 			sub2Each4(W[k][d0:d1], W[k+1][d0:d1], c, a0[k], a1[k], a2[k], a3[k], a0[k+1], a1[k+1], a2[k+1], a3[k+1], x0, x1, x2, x3)
 		}
-		if k < len(W) {
-			subEach4(W[k][d0:d1], c, a0[k], x0, a1[k], x1, a2[k], x2, a3[k], x3)
+		if k < k1 {
+			w := W[k][d0:d1]
+			sub(w, c, a0[k], x0)
+			sub(w, 1, a1[k], x1)
+			sub(w, 1, a2[k], x2)
+			sub(w, 1, a3[k], x3)
 		}
 		c = 1 // every weight has had its factor
 	}
 	for ; n < len(X); n++ {
-		x, an := X[n][d0:d1], a[n*K+k0:n*K+k1]
-		k := 0
-		for ; k+4 <= len(W); k += 4 {
-			sub4(W[k][d0:d1], W[k+1][d0:d1], W[k+2][d0:d1], W[k+3][d0:d1], c, an[k], an[k+1], an[k+2], an[k+3], x)
+		x, an := X[n][d0:d1], a[n*K:(n+1)*K]
+		k := k0
+		for ; k+2 <= k1; k += 2 {
+			sub2(W[k][d0:d1], W[k+1][d0:d1], c, an[k], an[k+1], x)
 		}
-		for ; k < len(W); k++ {
+		if k < k1 {
 			sub(W[k][d0:d1], c, an[k], x)
 		}
 		c = 1
 	}
 }
 
-// scale sets w_d ← c·w_d for every d.
-func scale(w []float64, c float64) {
-	for d := range w {
-		w[d] *= c
-	}
-}
+// The kernels of the update. Each is the plain loop of sub on its rows and
+// examples, in that order; float64(a·x_d) rounds the product before it is
+// subtracted, as in the kernels of the logits, so that every build rounds
+// as the plain loop does. Their speed is measured in the README.
 
 // sub sets w_d ← c·w_d − a·x_d for every d. It needs len(x) ≥ len(w).
-//
-// Here and in the kernels below, float64(a·x_d) rounds the product before
-// it is subtracted: the Go specification forbids fusing an explicitly
-// converted product into a fused multiply-add, which rounds once, so
-// every build, at every GOAMD64 level, rounds as the plain loop does.
 func sub(w []float64, c, a float64, x []float64) {
 	x = x[:len(w)]
 	for d, xd := range x {
@@ -316,97 +307,28 @@ func sub(w []float64, c, a float64, x []float64) {
 	}
 }
 
-// sub4 is sub(w_i, c, a_i, x) on four rows, in one pass over x: each x_d
-// is loaded once for four updates.
-func sub4(w0, w1, w2, w3 []float64, c, a0, a1, a2, a3 float64, x []float64) {
-	w0, w1, w2, w3 = w0[:len(x)], w1[:len(x)], w2[:len(x)], w3[:len(x)]
+// sub2 is sub(v, c, a, x) and sub(w, c, b, x) in one pass over x.
+func sub2(v, w []float64, c, a, b float64, x []float64) {
+	w, x = w[:len(v)], x[:len(v)]
 	for d, xd := range x {
-		w0[d] = float64(c*w0[d]) - float64(a0*xd)
-		w1[d] = float64(c*w1[d]) - float64(a1*xd)
-		w2[d] = float64(c*w2[d]) - float64(a2*xd)
-		w3[d] = float64(c*w3[d]) - float64(a3*xd)
+		v[d] = float64(c*v[d]) - float64(a*xd)
+		w[d] = float64(c*w[d]) - float64(b*xd)
 	}
 }
 
-// subEach4 is sub(w, c, a_0, x_0) and then sub(w, 1, a_i, x_i) for
-// i = 1, 2, 3, in one pass over w: each w_d is loaded and stored once for
-// four updates.
-func subEach4(w []float64, c, a0 float64, x0 []float64, a1 float64, x1 []float64, a2 float64, x2 []float64, a3 float64, x3 []float64) {
-	x0, x1, x2, x3 = x0[:len(w)], x1[:len(w)], x2[:len(w)], x3[:len(w)]
-	for d := range w {
-		w[d] = float64(c*w[d]) - float64(a0*x0[d]) - float64(a1*x1[d]) - float64(a2*x2[d]) - float64(a3*x3[d])
-	}
-}
-
-// sub2Each4 is subEach4 on two rows, w0 with the a_i and w1 with the b_i,
-// in one pass: each x_i,d is loaded once for two updates. It is kept out
-// of line: inlined into descend, its loop ran out of registers and spilled
-// to memory. On one core, the update of a batch of 32 examples at K = 10,
-// D = 784 took 0.25 ns per multiply-add with subEach4 on each row, and
-// 0.17 with sub2Each4. The passes after a step's first have c = 1, and
-// skip the multiplication by it: a batch-32 epoch at K = 10, D = 784 took
-// 0.93 of the time (16.3 ms against 17.6, medians of 5, GOMAXPROCS=1).
+// sub2Each4 is sub(v, c, a_0, x_0), then sub(v, 1, a_i, x_i) for
+// i = 1, 2, 3, and the same for w with the b_i, in one pass: each number
+// is loaded once. It is kept out of line: inlined into descend, its loop
+// ran out of registers.
 //
 //go:noinline
-func sub2Each4(w0, w1 []float64, c, a0, a1, a2, a3, b0, b1, b2, b3 float64, x0, x1, x2, x3 []float64) {
-	w1, x0, x1, x2, x3 = w1[:len(w0)], x0[:len(w0)], x1[:len(w0)], x2[:len(w0)], x3[:len(w0)]
-	if c == 1 {
-		for d := range w0 {
-			x0d, x1d, x2d, x3d := x0[d], x1[d], x2[d], x3[d]
-			w0[d] = w0[d] - float64(a0*x0d) - float64(a1*x1d) - float64(a2*x2d) - float64(a3*x3d)
-			w1[d] = w1[d] - float64(b0*x0d) - float64(b1*x1d) - float64(b2*x2d) - float64(b3*x3d)
-		}
-		return
-	}
-	for d := range w0 {
+func sub2Each4(v, w []float64, c, a0, a1, a2, a3, b0, b1, b2, b3 float64, x0, x1, x2, x3 []float64) {
+	w, x0, x1, x2, x3 = w[:len(v)], x0[:len(v)], x1[:len(v)], x2[:len(v)], x3[:len(v)]
+	for d := range v {
 		x0d, x1d, x2d, x3d := x0[d], x1[d], x2[d], x3[d]
-		w0[d] = float64(c*w0[d]) - float64(a0*x0d) - float64(a1*x1d) - float64(a2*x2d) - float64(a3*x3d)
-		w1[d] = float64(c*w1[d]) - float64(b0*x0d) - float64(b1*x1d) - float64(b2*x2d) - float64(b3*x3d)
+		v[d] = float64(c*v[d]) - float64(a0*x0d) - float64(a1*x1d) - float64(a2*x2d) - float64(a3*x3d)
+		w[d] = float64(c*w[d]) - float64(b0*x0d) - float64(b1*x1d) - float64(b2*x2d) - float64(b3*x3d)
 	}
-}
-
-// scratch is what one Step uses besides the model: a_n and C_n for each
-// example, and for a step shared with other goroutines the first error of
-// each part and copies of the batch's row headers and labels.
-//
-// The copies are there for escape analysis: what a helper goroutine reads
-// must live on the heap, and reading the caller's X and y would move them
-// there, so that m.Step([][]float64{x}, []int{label}, …) would allocate
-// two slices on every call. Steps take their scratch from a sync.Pool so
-// that a loop of steps allocates nothing.
-type scratch struct {
-	a    []float64   // a_n = (η/|S|)·(p_n − t_n) in a[n·K : (n+1)·K]
-	C    []float64   // C_n
-	X    [][]float64 // the rows, for a shared step
-	y    []int       // the labels, for a shared step
-	errs []error     // the first error of each part of a shared step
-}
-
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
-
-// getScratch returns a scratch for N examples of K classes.
-func getScratch(N, K int) *scratch {
-	s := scratchPool.Get().(*scratch)
-	s.a = grow(s.a, N*K)
-	s.C = grow(s.C, N)
-	return s
-}
-
-// putScratch returns s to the pool, without references to the caller's
-// data.
-func putScratch(s *scratch) {
-	clear(s.X)
-	clear(s.errs)
-	s.X, s.y, s.errs = s.X[:0], s.y[:0], s.errs[:0]
-	scratchPool.Put(s)
-}
-
-// grow returns v resliced to length n, or a new slice if v is too short.
-func grow(v []float64, n int) []float64 {
-	if cap(v) < n {
-		return make([]float64, n)
-	}
-	return v[:n]
 }
 
 // checkRates returns an error wrapping ErrConfig unless the learning rate
@@ -522,12 +444,11 @@ type Config struct {
 // back the slices and the weights it was called with, and returns an
 // error that says so.
 //
-// Train shares its steps with a team of helper goroutines that lives for
-// the call (see the package doc), and stops them before it returns, on
-// every way out. It allocates its scratch space once per call: the order
-// of the N examples, one batch of row headers and labels, a copy of the
-// model, the team and the scratch of [Model.Step]; it never copies the
-// rows of X. X and y must not change during the call (nor in Progress),
+// Train shares its steps with helper goroutines that live for the call
+// (see the package doc), and stops them before it returns, on every way
+// out. It allocates its scratch space once per call: the order of the N
+// examples, one batch of row headers and labels, a copy of the model, the
+// helpers and the scratch of a step; it never copies the rows of X. X and y must not change during the call (nor in Progress),
 // and must not share memory with the model. Train panics if the model is
 // not K×D with K ≥ 2 (a zero Model, or one reshaped by hand).
 func (m *Model) Train(X [][]float64, y []int, c Config) error {
@@ -561,11 +482,10 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 	for i := range order {
 		order[i] = i
 	}
-	Xs, ys := make([][]float64, batch), make([]int, batch) // the batch S
-	// The goroutines that share the steps, as many as there are cores to
-	// borrow: GOMAXPROCS, but no more than the machine has.
-	sh := newShare(m.Classes(), min(runtime.GOMAXPROCS(0), numCPU()), batch*m.Classes()*m.Features())
-	defer sh.stop()
+	s := newScratch() // its X and y hold the batch S
+	s.X, s.y = make([][]float64, 0, batch), make([]int, 0, batch)
+	team := newCrew(batch*m.Classes()*m.Features(), trainWork)
+	defer team.stop()
 	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
 	t := 0 // the steps taken
 	loss := math.Inf(1)
@@ -574,14 +494,15 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 		var total float64 // Σ_n C_n/N over the epoch
 		for i := 0; i < N; i += batch {
 			S := order[i:min(i+batch, N)]
-			for j, n := range S {
-				Xs[j], ys[j] = X[n], y[n]
+			s.X, s.y = s.X[:0], s.y[:0]
+			for _, n := range S {
+				s.X, s.y = append(s.X, X[n]), append(s.y, y[n])
 			}
 			eta := eta0
 			if !c.ConstantRate {
 				eta = eta0 / (1 + float64(float64(eta0*c.L2)*float64(t))) // η_t = η₀/(1 + η₀·λ·t)
 			}
-			C, err := m.step(Xs[:len(S)], ys[:len(S)], eta, c.L2, false, sh)
+			C, err := m.step(s, eta, c.L2, team, false)
 			if err != nil {
 				start.copyTo(m)
 				return m.stepFailed(X, y, S, epoch, eta0, err)
@@ -597,7 +518,7 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 			return divergedIn(epoch, eta0)
 		}
 		if c.Progress != nil {
-			sh.rest() // no helper spins while Progress runs
+			team.rest() // no helper spins while Progress runs
 			err := c.Progress(epoch, loss)
 			if !shape.same(m) {
 				shape.restore(m)
@@ -761,17 +682,6 @@ func (c Config) resolve() (epochs, batch int, err error) {
 	return epochs, batch, nil
 }
 
-// The tiles of W that a shared step updates at the same time are at most
-// tileRows rows tall and tileCols columns wide. Each streams its columns of
-// every example, and runs of a few hundred numbers at a time let the
-// memory prefetch them: the update of one full-batch step of 20,000 × 784
-// on 2 cores took 33.5 ms in parts of 60 columns, 27.2 ms in parts of 196
-// and 23.1 ms in parts of 392 (medians of 5).
-const (
-	tileRows = 64
-	tileCols = 512
-)
-
 // MeanStd returns the mean μ_d and the standard deviation σ_d of each
 // feature d over the N rows of X, a training set:
 //
@@ -887,389 +797,4 @@ func (m *Model) Fold(mu, sigma []float64) {
 			m.B[k] -= float64(wk[d] * mu[d]) // b_raw[k] = b[k] − Σ_d W_raw[k][d]·μ_d
 		}
 	}
-}
-
-// numCPU is runtime.NumCPU, which the tests replace to try teams larger
-// than the machine.
-var numCPU = runtime.NumCPU
-
-// An arrangement is how a step shares its work: see share.plan.
-type arrangement int
-
-const (
-	alone   arrangement = iota // on the calling goroutine
-	byTeam                     // Train's team: parts of teamRows examples, rows of W
-	byParts                    // a large batch: parts of partRows examples, tiles of W
-)
-
-// teamRows is the number of examples in each part of the forward pass of a
-// step shared by Train's team: as many as logitsRows takes in a pass, so
-// that a batch of 32 has 11 parts. Taken in parts of examples, the forward
-// pass reads each example from memory on one core only, and computes the
-// softmax of each on the core that has its logits. At K = 10, D = 784 on 2
-// cores, epochs at batch 32 and 128 took 0.79 and 0.76 of their time with
-// the logits shared in parts of the rows of W and the softmax on the
-// caller (medians of 8, one run).
-const teamRows = 3
-
-// teamWork is the number of multiply-adds, |S|·K·D, from which Train's
-// team shares a step. Below it the step runs on the calling goroutine:
-// there the step's own serial work (the softmax of each example, the
-// biases, the checks) is as long as its shared passes, so a helper would
-// spend as much time spinning between passes as working, and on a busy
-// machine that spinning takes processor time from the caller. Measured
-// on 2 cores at K = 10, D = 784 with one CPU-bound process per core, a
-// batch-1 epoch (7,840 multiply-adds a step) shared by the team took 1.38
-// (1.23–1.96) times as long as on one goroutine, where batches of 32 and
-// 128 (250,000 and 1,000,000) took 1.11 and 1.04.
-const teamWork = 1 << 16
-
-// A share is how the steps of one Train call share their work with its
-// team of goroutines, if it has one, and the scratch they all use. A nil
-// *share, for a Step of the user's own, takes its scratch from a pool and
-// shares only large steps, by fork-join (parallel), with a share made for
-// the step.
-type share struct {
-	t    *team    // nil if the steps run on the calling goroutine
-	size int      // the number of examples in each part of the forward pass
-	rows int      // the number of parts of the rows of W
-	sc   *scratch // the scratch of every step
-	// The step in progress, read by the team's goroutines.
-	m        *Model
-	s        *scratch
-	c, decay float64
-	// The passes, bound once so that a step allocates nothing.
-	logitsPart, updatePart, forwardPart, tilePart func(part int)
-}
-
-// newShare returns the share of a Train call whose steps take up to work
-// multiply-adds, with a team of n goroutines if n ≥ 2 and work is at
-// least teamWork, so that its steps would be shared.
-func newShare(K, n, work int) *share {
-	sh := &share{sc: new(scratch)}
-	if n < 2 || work < teamWork {
-		return sh
-	}
-	sh.t = newTeam(n)
-	return bind(sh)
-}
-
-// bind sets the passes of sh to its methods, once, and returns sh.
-func bind(sh *share) *share {
-	sh.logitsPart, sh.updatePart, sh.forwardPart, sh.tilePart = sh.logitsOf, sh.updateOf, sh.forwardOf, sh.tileOf
-	return sh
-}
-
-// run calls f on each of parts parts of work multiply-adds in all: with
-// the team if there is one, and otherwise by fork-join (parallel).
-func (sh *share) run(parts, work int, f func(part int)) {
-	if sh.t != nil {
-		sh.t.run(parts, f)
-		return
-	}
-	parallel(goroutines(parts, work), parts, func(_, part int) { f(part) })
-}
-
-// scratch returns the scratch for a step of N examples of K classes.
-func (sh *share) scratch(N, K int) *scratch {
-	if sh == nil {
-		return getScratch(N, K)
-	}
-	sh.sc.a = grow(sh.sc.a, N*K)
-	sh.sc.C = grow(sh.sc.C, N)
-	return sh.sc
-}
-
-// rest makes the team's helpers park, if there is a team.
-func (sh *share) rest() {
-	if sh.t != nil {
-		sh.t.rest()
-	}
-}
-
-// stop stops the team, if there is one.
-func (sh *share) stop() {
-	if sh.t != nil {
-		sh.t.stop()
-	}
-}
-
-// plan returns the arrangement of a step on N examples of work
-// multiply-adds. A team shares a minibatch by examples and rows of W, and
-// only a batch of several parts of partRows examples by parts of examples
-// and tiles; a Train call without a team runs every step on its
-// goroutine; and a Step of the user's own shares only work of at least
-// parallelWork, by fork-join.
-func (sh *share) plan(N, work int) arrangement {
-	switch {
-	case sh == nil:
-		if work >= parallelWork {
-			return byParts
-		}
-	case sh.t == nil: // one goroutine
-	case N >= 2*partRows && work >= parallelWork:
-		return byParts
-	case work >= teamWork:
-		return byTeam
-	}
-	return alone
-}
-
-// rowParts returns the number of parts of the rows of W for a step on N
-// examples, and sets sh.rows to it: one for each goroutine for fewer than
-// four examples, whose update takes four rows at a time (sub4); for more,
-// a few for each goroutine, each at least two rows (sub2Each4 takes two at
-// a time), so that a goroutine that finishes early has parts to take.
-func (sh *share) rowParts(N int) int {
-	n, K := sh.t.n, sh.m.Classes()
-	sh.rows = n
-	if N >= 4 {
-		sh.rows = n * max(1, min(4, K/(2*n)))
-	}
-	return sh.rows
-}
-
-// begin sets the step in progress.
-func (sh *share) begin(m *Model, s *scratch, c, decay float64) {
-	sh.m, sh.s, sh.c, sh.decay = m, s, c, decay
-}
-
-// logitsOf computes the logits of every example for the rows of W of part.
-func (sh *share) logitsOf(part int) {
-	K := sh.m.Classes()
-	sh.m.logitsRows(sh.s.a, sh.s.X, part*K/sh.rows, (part+1)*K/sh.rows)
-}
-
-// updateOf updates the rows of W of part.
-func (sh *share) updateOf(part int) {
-	K, D := sh.m.Classes(), sh.m.Features()
-	sh.m.descend(sh.s.a, sh.s.X, sh.decay, part*K/sh.rows, (part+1)*K/sh.rows, 0, D)
-}
-
-// forwardOf is forward on the examples of part, sh.size of them.
-func (sh *share) forwardOf(part int) {
-	N := len(sh.s.X)
-	sh.s.errs[part] = sh.m.forwardRows(sh.s, sh.s.X, sh.s.y, sh.c, part*sh.size, min((part+1)*sh.size, N))
-}
-
-// tileOf updates the tile of W of part.
-func (sh *share) tileOf(part int) {
-	K, D := sh.m.Classes(), sh.m.Features()
-	rows, cols := (K+tileRows-1)/tileRows, (D+tileCols-1)/tileCols
-	r, col := part/cols, part%cols
-	sh.m.descend(sh.s.a, sh.s.X, sh.decay, r*K/rows, (r+1)*K/rows, col*D/cols, (col+1)*D/cols)
-}
-
-// A team is the goroutines that share the steps of one Train call: the
-// calling goroutine (g = 0) and n − 1 helpers, started by newTeam and
-// stopped by stop, which Train defers, so that none outlives the call.
-//
-// The contract of run(parts, f): f(part) is called once for each part in
-// [0, parts), and run returns when every call has returned. Goroutine g
-// owns the home range of parts [g·parts/n, (g+1)·parts/n) and takes its
-// own parts first, in order, then the parts not yet taken of the other
-// ranges, claimed from each range's counter: a helper that has lost its
-// core delays only the part it holds, since the others, the caller
-// included, take the rest. A step has two passes: the forward pass in
-// parts of a few examples, so that each goroutine reads its own examples
-// from memory, and the update in parts of the rows of W, so that each
-// goroutine keeps reading and writing the same rows, which stay in its
-// core's cache. A panic in f is handed to the caller, which panics with it
-// once every part is done (the parts left after a panic are skipped).
-//
-// Between passes a helper spins, watching for the next pass, for at most
-// spinBound, and then parks on a sync.Cond; rest makes the helpers park at
-// once, so that none spins while the caller runs user code (Progress).
-type team struct {
-	n        int
-	f        func(part int) // the current pass
-	state    atomic.Uint64  // the current pass: its number (from 1)<<32 | its number of parts
-	next     []counter      // next[g]: pass<<32 | the next part of g's home range
-	left     atomic.Int64   // the parts of the current pass not yet done
-	resting  atomic.Bool    // helpers park at once
-	failed   atomic.Bool    // a call of f has panicked in this pass
-	mu       sync.Mutex     // guards panicked, waiting and stopped
-	wake     sync.Cond      // helpers park here between passes
-	joined   sync.Cond      // the caller parks here until a pass is done
-	waiting  bool           // the caller is parked on joined
-	stopped  bool
-	panicked any
-	wg       sync.WaitGroup
-}
-
-// A counter is an atomic on a cache line of its own, so that one
-// goroutine's claims do not slow another's.
-type counter struct {
-	atomic.Uint64
-	_ [56]byte
-}
-
-// spinBound is how long a waiting goroutine of a team spins before it
-// parks. On the 2-core machine this package is measured on, a parked
-// goroutine took 120–145 µs to wake (p99 about 300 µs; up to 4 ms with both
-// cores busy) and a spinning one 0.4 µs, while a batch-32 step at K = 10,
-// D = 784 takes about 100 µs: helpers that spun 50 µs between passes ran
-// such epochs at 0.6 of one goroutine's time on a quiet machine and 0.92–
-// 1.04 with both cores busy, where a 5 ms spin took 1.40–1.61 under load
-// and a 5 µs spin parked between passes and gained nothing.
-const spinBound = 50 * time.Microsecond
-
-// newTeam starts n − 1 helpers; with n = 1 it starts none, and run calls
-// the parts in order on the caller.
-func newTeam(n int) *team {
-	t := &team{n: n, next: make([]counter, n)}
-	t.wake.L, t.joined.L = &t.mu, &t.mu
-	t.wg.Add(n - 1)
-	for g := 1; g < n; g++ {
-		go t.help(g)
-	}
-	return t
-}
-
-// run calls f(part) for each part in [0, parts), shared as the type's doc
-// says, and returns when all have returned.
-func (t *team) run(parts int, f func(part int)) {
-	if t.n == 1 {
-		for part := range parts {
-			f(part)
-		}
-		return
-	}
-	pass := uint32(t.state.Load()>>32) + 1
-	if pass == 0 {
-		pass = 1 // helpers start having seen pass 0
-	}
-	// Everything a helper needs is in place before the state announces
-	// the pass, and the state gives its number and its parts together: a
-	// helper late from an earlier pass sees that pass's parts, whose
-	// counters are all taken, or the new pass whole.
-	t.f = f
-	for g := range t.next {
-		t.next[g].Store(uint64(pass)<<32 | uint64(g*parts/t.n))
-	}
-	t.left.Store(int64(parts))
-	t.failed.Store(false)
-	t.resting.Store(false)
-	state := uint64(pass)<<32 | uint64(parts)
-	t.state.Store(state)
-	t.mu.Lock()
-	t.wake.Broadcast() // the helpers that have parked
-	t.mu.Unlock()
-	t.work(0, state)
-	// Wait for the parts the helpers hold: spin, then park.
-	start := time.Now()
-	for i := 1; t.left.Load() != 0; i++ {
-		if i%64 == 0 && time.Since(start) > spinBound {
-			t.mu.Lock()
-			for t.left.Load() != 0 {
-				t.waiting = true
-				t.joined.Wait()
-			}
-			t.waiting = false
-			t.mu.Unlock()
-		}
-	}
-	t.mu.Lock()
-	r := t.panicked
-	t.panicked = nil
-	t.mu.Unlock()
-	if r != nil {
-		panic(r)
-	}
-}
-
-// work runs the parts of the pass of state that goroutine g can claim:
-// those of its home range, then those of the others.
-func (t *team) work(g int, state uint64) {
-	pass, parts := uint32(state>>32), int(uint32(state))
-	for i := range t.n {
-		h := (g + i) % t.n
-		end := uint64(pass)<<32 | uint64((h+1)*parts/t.n)
-		for {
-			v := t.next[h].Load()
-			if v>>32 != uint64(pass) || v >= end {
-				break // another pass, or the range is taken
-			}
-			if t.next[h].CompareAndSwap(v, v+1) {
-				t.do(int(uint32(v)))
-			}
-		}
-	}
-}
-
-// do calls f(part), recovering a panic, and counts the part done.
-func (t *team) do(part int) {
-	defer func() {
-		if r := recover(); r != nil {
-			t.mu.Lock()
-			if t.panicked == nil {
-				t.panicked = r
-			}
-			t.mu.Unlock()
-			t.failed.Store(true)
-		}
-		if t.left.Add(-1) == 0 {
-			t.mu.Lock()
-			if t.waiting {
-				t.joined.Signal()
-			}
-			t.mu.Unlock()
-		}
-	}()
-	if !t.failed.Load() {
-		t.f(part)
-	}
-}
-
-// help is the loop of helper g: wait for a pass, work on it, until stop.
-func (t *team) help(g int) {
-	defer t.wg.Done()
-	var seen uint64
-	for {
-		state, ok := t.await(seen)
-		if !ok {
-			return
-		}
-		seen = state
-		t.work(g, state)
-	}
-}
-
-// await returns the state of the next pass after the one of seen,
-// spinning for at most spinBound (none while the team rests) and then
-// parked, or false once the team has stopped.
-func (t *team) await(seen uint64) (uint64, bool) {
-	start := time.Now()
-	for i := 1; !t.resting.Load(); i++ {
-		if state := t.state.Load(); state != seen {
-			return state, true
-		}
-		if i%64 == 0 && time.Since(start) > spinBound {
-			break
-		}
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for {
-		if t.stopped {
-			return 0, false
-		}
-		if state := t.state.Load(); state != seen {
-			return state, true
-		}
-		t.wake.Wait()
-	}
-}
-
-// rest makes the helpers park at once, until the next pass.
-func (t *team) rest() { t.resting.Store(true) }
-
-// stop ends the helpers and waits until they have returned.
-func (t *team) stop() {
-	t.mu.Lock()
-	t.stopped = true
-	t.resting.Store(true)
-	t.wake.Broadcast()
-	t.mu.Unlock()
-	t.wg.Wait()
 }

@@ -14,7 +14,6 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -57,7 +56,7 @@ func TestTrainMonotone(t *testing.T) {
 	// L_max ≤ (1/2)·max_n ‖(x_n, 1)‖² + λ; 0.5/L_max is well below 1/L_max.
 	var r2 float64
 	for _, x := range X {
-		r2 = math.Max(r2, 1+dot(x, x))
+		r2 = math.Max(r2, 1+plainDot(x, x))
 	}
 	for _, lambda := range []float64{0, 0.1} {
 		lr := 0.5 / (r2/2 + lambda)
@@ -741,7 +740,7 @@ func TestStep(t *testing.T) {
 	type shape struct{ K, D, N int }
 	shapes := []shape{{2, 1, 9}, {3, 5, 9}, {5, 130, 9}, {13, 67, 9}, {10, 784, 9}}
 	big := shape{7, 1001, 0}
-	big.N = parallelWork/(big.K*big.D) + 37 // shared, and not a multiple of 4 or of partRows
+	big.N = callWork/(big.K*big.D) + 37 // shared, and not a multiple of 3 or 4
 	for _, sh := range append(shapes, big) {
 		X, y := randData(rng, sh.N, sh.D, sh.K)
 		sizes := []int{1, 2, 3, 4, 5, 6, 7, 8, 9}
@@ -780,7 +779,7 @@ func TestStep(t *testing.T) {
 func TestStepErrors(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 41))
 	const K, D = 3, 2000
-	N := parallelWork/(K*D) + 5
+	N := callWork/(K*D) + 5
 	Xbig, ybig := randData(rng, N, D, K)
 	for _, shared := range []bool{false, true} {
 		n := 5
@@ -881,11 +880,11 @@ func TestDescend(t *testing.T) {
 	rng := rand.New(rand.NewPCG(43, 43))
 	for _, K := range []int{1, 2, 3, 10} {
 		for _, D := range []int{1, 7, 13} {
-			for N := 0; N <= 9; N++ {
+			for N := 1; N <= 9; N++ {
 				for _, c := range []float64{1, 0.93} {
 					for _, tile := range [][4]int{{0, K, 0, D}, {K / 3, K, D / 3, D}, {0, (K + 1) / 2, D / 2, D}} {
 						k0, k1, d0, d1 := tile[0], tile[1], tile[2], tile[3]
-						m := &Model{W: rows(randVec(rng, K*D), K, D), B: make([]float64, K)}
+						m := &Model{W: matrix(randVec(rng, K*D), K, D), B: make([]float64, K)}
 						X := make([][]float64, N)
 						for n := range X {
 							X[n] = randVec(rng, D)
@@ -919,7 +918,7 @@ func TestTrainBadLabelInProgress(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	rng := rand.New(rand.NewPCG(44, 44))
 	const K, D = 3, 2000
-	N := parallelWork/(K*D) + 5
+	N := callWork/(K*D) + 5
 	X, y0 := randData(rng, N, D, K)
 	for _, batch := range []int{1, N} {
 		y := append([]int(nil), y0...)
@@ -1097,54 +1096,6 @@ func goroutinesLeft(before int) int {
 		time.Sleep(time.Millisecond)
 	}
 	return runtime.NumGoroutine() - before
-}
-
-// TestTeam checks the team's contract: every part of every pass runs
-// exactly once, a panic in any part reaches the caller with its value and
-// the team goes on working, and stop leaves no goroutine running.
-func TestTeam(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
-	before := runtime.NumGoroutine()
-	for _, n := range []int{1, 2, 3, 16} {
-		tm := newTeam(n)
-		for pass := range 50 {
-			parts := []int{0, 1, 2, 7, 100}[pass%5]
-			calls := make([]atomic.Int32, parts)
-			tm.run(parts, func(part int) { calls[part].Add(1) })
-			for p := range calls {
-				if c := calls[p].Load(); c != 1 {
-					t.Errorf("team of %d, pass %d: part %d of %d ran %d times, want 1", n, pass, p, parts, c)
-				}
-			}
-			if pass%10 == 9 {
-				tm.rest() // as Train does around Progress
-				time.Sleep(100 * time.Microsecond)
-			}
-		}
-		for _, bad := range []int{0, 3, 63} {
-			got := func() (r any) {
-				defer func() { r = recover() }()
-				tm.run(64, func(part int) {
-					if part == bad {
-						panic(fmt.Sprintf("part %d", part))
-					}
-				})
-				return nil
-			}()
-			if want := fmt.Sprintf("part %d", bad); got != want {
-				t.Errorf("team of %d, part %d panicking: recovered %v, want %q", n, bad, got, want)
-			}
-		}
-		var sum atomic.Int64
-		tm.run(10, func(part int) { sum.Add(int64(part)) })
-		if sum.Load() != 45 {
-			t.Errorf("team of %d after a panic: parts 0–9 summed to %d, want 45", n, sum.Load())
-		}
-		tm.stop()
-	}
-	if n := goroutinesLeft(before); n > 0 {
-		t.Errorf("%d goroutines left running after the teams stopped", n)
-	}
 }
 
 // TestTrainLeavesNoGoroutine checks that Train stops its team on every way
