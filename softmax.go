@@ -1012,16 +1012,17 @@ func (m *Model) mustFeatures(x []float64) {
 //
 //	{"W":[[w_11,…,w_1D],…,[w_K1,…,w_KD]],"B":[b_1,…,b_K]}
 //
-// Every float64 survives json.Marshal and UnmarshalJSON bit for bit. The
-// document must be an object with exactly the keys "W" and "B", each once,
-// spelt so (encoding/json would also take "w" or a repeated key), holding
-// K ≥ 2 rows of the same length D ≥ 1 and K biases; the weights are copied
-// into one contiguous array, as [New] lays them out. A number is read as
-// encoding/json reads it, rounded to the nearest float64 (1e-400 is 0); a
-// number too large for a float64 (1e309) is an error. The JSON null for
-// the whole document leaves m as it is, as encoding/json does for any
-// value; a null in place of W, B, a row, a weight or a bias is an error
-// (JavaScript writes NaN and ±Infinity as null).
+// Every finite float64 survives json.Marshal and UnmarshalJSON bit for
+// bit (json.Marshal refuses NaN and ±Inf). The document must be an object
+// with exactly the keys "W" and "B", each once, spelt so (encoding/json
+// would also take "w" or a repeated key), holding K ≥ 2 rows of the same
+// length D ≥ 1 and K biases; the weights are copied into one contiguous
+// array, as [New] lays them out. A number is read as encoding/json reads
+// it, rounded to the nearest float64 (1e-400 is 0); a number too large for
+// a float64 (1e309) is an error. The JSON null for the whole document
+// leaves m as it is, as encoding/json does for any value; a null in place
+// of W, B, a row, a weight or a bias is an error (JavaScript writes NaN and
+// ±Infinity as null).
 //
 // On any error m is left as it was. The error wraps ErrShape if the
 // document is well-formed but has a missing key, a null in place of W, B
@@ -1029,17 +1030,70 @@ func (m *Model) mustFeatures(x []float64) {
 // malformed document, another key, a repeated key or a number out of the
 // float64 range gives an error saying so. A direct call accepts the same
 // documents as json.Unmarshal: only JSON's own white space (space, tab,
-// line feed, carriage return) may surround them.
+// line feed, carriage return) may surround them. Decoding allocates about
+// three times the size of the model.
 func (m *Model) UnmarshalJSON(data []byte) error {
 	if string(bytes.Trim(data, " \t\n\r")) == "null" {
 		return nil
 	}
-	// Pointers tell a null (nil) from a number, which encoding/json would
-	// decode as 0 and leave as it was.
-	var v struct {
-		W [][]*float64
-		B []*float64
+	var W [][]float64
+	var B []float64
+	if err := decodeModel(data, &W, &B); err != nil {
+		return err
 	}
+	K, D := len(W), 0
+	if K > 0 {
+		D = len(W[0])
+	}
+	switch {
+	case W == nil:
+		return fmt.Errorf("%w: decoded model has no W, or W is null", ErrShape)
+	case B == nil:
+		return fmt.Errorf("%w: decoded model has no B, or B is null", ErrShape)
+	case K < 2:
+		return fmt.Errorf("%w: decoded model has %d classes, want at least 2", ErrShape, K)
+	}
+	for k, wk := range W {
+		switch {
+		case wk == nil: // encoding/json decodes [] as an empty slice, and null as nil
+			return fmt.Errorf("%w: decoded model has null for row %d of W", ErrShape, k)
+		case len(wk) != D:
+			return fmt.Errorf("%w: decoded model has %d weights in row %d, want %d as in row 0", ErrShape, len(wk), k, D)
+		}
+	}
+	switch {
+	case D < 1:
+		return fmt.Errorf("%w: decoded model has %d features, want at least 1", ErrShape, D)
+	case len(B) != K:
+		return fmt.Errorf("%w: decoded model has %d biases, want %d", ErrShape, len(B), K)
+	}
+	if bytes.Contains(data, []byte("null")) {
+		// encoding/json leaves a number as it was for a null: decode again
+		// over NaNs, which JSON cannot write, to find it.
+		W, B = matrix(fill(make([]float64, K*D), math.NaN()), K, D), fill(make([]float64, K), math.NaN())
+		decodeModel(data, &W, &B)
+		for k, wk := range W {
+			for d, wkd := range wk {
+				if math.IsNaN(wkd) {
+					return fmt.Errorf("%w: decoded model has null for the weight W[%d][%d]", ErrValue, k, d)
+				}
+			}
+			if math.IsNaN(B[k]) {
+				return fmt.Errorf("%w: decoded model has null for the bias B[%d]", ErrValue, k)
+			}
+		}
+	}
+	w := make([]float64, 0, K*D)
+	for _, wk := range W {
+		w = append(w, wk...)
+	}
+	m.W, m.B = matrix(w, K, D), B
+	return nil
+}
+
+// decodeModel decodes the JSON object data, which must have the keys "W"
+// and "B" only, each once and spelt so, into W and B.
+func decodeModel(data []byte, W, B any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return errors.New("softmax: decoding model: want a JSON object")
@@ -1051,16 +1105,11 @@ func (m *Model) UnmarshalJSON(data []byte) error {
 			return fmt.Errorf("softmax: decoding model: %w", err)
 		}
 		key, _ := t.(string)
-		var dst any
-		switch key {
-		case "W":
-			dst = &v.W
-		case "B":
-			dst = &v.B
-		default:
+		dst := map[string]any{"W": W, "B": B}[key]
+		switch {
+		case dst == nil:
 			return fmt.Errorf("softmax: decoding model: unknown key %q, want \"W\" and \"B\"", key)
-		}
-		if seen[key] {
+		case seen[key]:
 			return fmt.Errorf("softmax: decoding model: key %q repeated", key)
 		}
 		seen[key] = true
@@ -1074,47 +1123,6 @@ func (m *Model) UnmarshalJSON(data []byte) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return errors.New("softmax: decoding model: data after the model")
 	}
-	switch {
-	case v.W == nil:
-		return fmt.Errorf("%w: decoded model has no W, or W is null", ErrShape)
-	case v.B == nil:
-		return fmt.Errorf("%w: decoded model has no B, or B is null", ErrShape)
-	}
-	K := len(v.W)
-	if K < 2 {
-		return fmt.Errorf("%w: decoded model has %d classes, want at least 2", ErrShape, K)
-	}
-	D := len(v.W[0])
-	for k, wk := range v.W {
-		switch {
-		case wk == nil:
-			return fmt.Errorf("%w: decoded model has null for row %d of W", ErrShape, k)
-		case len(wk) != D:
-			return fmt.Errorf("%w: decoded model has %d weights in row %d, want %d as in row 0", ErrShape, len(wk), k, D)
-		}
-	}
-	if D < 1 {
-		return fmt.Errorf("%w: decoded model has %d features, want at least 1", ErrShape, D)
-	}
-	if len(v.B) != K {
-		return fmt.Errorf("%w: decoded model has %d biases, want %d", ErrShape, len(v.B), K)
-	}
-	w, b := make([]float64, 0, K*D), make([]float64, K)
-	for k, wk := range v.W {
-		for d, wkd := range wk {
-			if wkd == nil {
-				return fmt.Errorf("%w: decoded model has null for the weight W[%d][%d]", ErrValue, k, d)
-			}
-			w = append(w, *wkd)
-		}
-	}
-	for k, bk := range v.B {
-		if bk == nil {
-			return fmt.Errorf("%w: decoded model has null for the bias B[%d]", ErrValue, k)
-		}
-		b[k] = *bk
-	}
-	m.W, m.B = matrix(w, K, D), b
 	return nil
 }
 
