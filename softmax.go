@@ -1152,18 +1152,18 @@ func decodeModel(data []byte, W, B any) error {
 // once, so that none spins while the caller runs user code (Progress).
 type crew struct {
 	n        int
-	f        func(lo, hi int) // the current loop
-	size     int              // its n
-	grain    int              // its grain
-	state    atomic.Uint64    // the current loop: its number (from 1)<<32 | its number of parts
-	next     []counter        // next[g]: loop<<32 | the next part of g's home range
-	left     atomic.Int64     // the parts of the current loop not yet done
-	resting  atomic.Bool      // helpers park at once
-	failed   atomic.Bool      // a part of the current loop has panicked
-	mu       sync.Mutex       // guards panicked, waiting and stopped
-	wake     sync.Cond        // helpers park here between loops
-	done     sync.Cond        // the caller parks here until a loop is done
-	waiting  bool             // the caller is parked on done
+	f        func(lo, hi int) // the current loop, on size items in parts of grain
+	size     int
+	grain    int
+	state    atomic.Uint64 // the current loop: its number (from 1)<<32 | its number of parts
+	next     []counter     // next[g]: loop<<32 | the next part of g's home range
+	left     atomic.Int64  // the parts of the current loop not yet done
+	resting  atomic.Bool   // helpers park at once
+	failed   atomic.Bool   // a part of the current loop has panicked
+	mu       sync.Mutex    // guards panicked, waiting and stopped
+	wake     sync.Cond     // helpers park here between loops
+	done     sync.Cond     // the caller parks here until a loop is done
+	waiting  bool          // the caller is parked on done
 	stopped  bool
 	panicked any
 	wg       sync.WaitGroup
@@ -1178,16 +1178,13 @@ type counter struct {
 
 // spinBound is how long a waiting goroutine of a crew spins before it
 // parks: long enough to cover the gap between two passes of a training
-// step, short beside the time a parked goroutine takes to wake; the README
-// gives the measurements it rests on.
-const spinBound = 50 * time.Microsecond
-
-// Work below these many multiply-adds runs on the calling goroutine: a
-// Train call's crew, whose helpers spin between steps, needs steps of at
-// least trainWork each; a crew started for a single call, whose helpers
-// must first be woken, needs at least callWork. Each helper comes with as
-// much work more; the README gives the measurements.
+// step, short beside the time a parked goroutine takes to wake. Work below
+// trainWork multiply-adds a step runs on the calling goroutine in Train,
+// whose helpers spin between steps, and below callWork in a single call,
+// whose helpers must first be woken; each helper comes with as much work
+// more. The README gives the measurements these rest on.
 const (
+	spinBound = 50 * time.Microsecond
 	trainWork = 1 << 16
 	callWork  = 1 << 21
 )
@@ -1242,25 +1239,28 @@ func (c *crew) loop(n, grain int, f func(lo, hi int)) {
 	c.wake.Broadcast() // the helpers that have parked
 	c.mu.Unlock()
 	c.work(0, state)
-	// Wait for the parts the helpers hold: spin, then park.
-	start := time.Now()
-	for i := 1; c.left.Load() != 0; i++ {
-		if i%64 == 0 && time.Since(start) > spinBound {
-			c.mu.Lock()
-			for c.left.Load() != 0 {
-				c.waiting = true
-				c.done.Wait()
-			}
-			c.waiting = false
-			c.mu.Unlock()
-		}
-	}
+	spin(func() bool { return c.left.Load() == 0 }) // the parts the helpers hold
 	c.mu.Lock()
+	for c.left.Load() != 0 {
+		c.waiting = true
+		c.done.Wait()
+	}
+	c.waiting = false
 	r := c.panicked
 	c.panicked = nil
 	c.mu.Unlock()
 	if r != nil {
 		panic(r)
+	}
+}
+
+// spin returns once ok() holds or spinBound has passed.
+func spin(ok func() bool) {
+	start := time.Now()
+	for i := 1; !ok(); i++ {
+		if i%64 == 0 && time.Since(start) > spinBound {
+			return
+		}
 	}
 }
 
@@ -1307,43 +1307,27 @@ func (c *crew) do(p int) {
 	}
 }
 
-// help is the loop of helper g: wait for a loop, work on it, until stop.
+// help is the loop of helper g: wait for a loop, spinning for at most
+// spinBound (none while the crew rests) and then parked, and work on it,
+// until the crew stops.
 func (c *crew) help(g int) {
 	defer c.wg.Done()
 	var seen uint64
 	for {
-		state, ok := c.await(seen)
-		if !ok {
-			return
+		spin(func() bool { return c.resting.Load() || c.state.Load() != seen })
+		if c.state.Load() == seen {
+			c.mu.Lock()
+			for !c.stopped && c.state.Load() == seen {
+				c.wake.Wait()
+			}
+			stopped := c.stopped
+			c.mu.Unlock()
+			if stopped {
+				return
+			}
 		}
-		seen = state
-		c.work(g, state)
-	}
-}
-
-// await returns the state of the next loop after the one of seen,
-// spinning for at most spinBound (none while the crew rests) and then
-// parked, or false once the crew has stopped.
-func (c *crew) await(seen uint64) (uint64, bool) {
-	start := time.Now()
-	for i := 1; !c.resting.Load(); i++ {
-		if state := c.state.Load(); state != seen {
-			return state, true
-		}
-		if i%64 == 0 && time.Since(start) > spinBound {
-			break
-		}
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for {
-		if c.stopped {
-			return 0, false
-		}
-		if state := c.state.Load(); state != seen {
-			return state, true
-		}
-		c.wake.Wait()
+		seen = c.state.Load()
+		c.work(g, seen)
 	}
 }
 
