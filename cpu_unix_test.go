@@ -8,10 +8,17 @@ package softmax
 import (
 	"math/rand/v2"
 	"runtime"
+	"runtime/debug"
 	"syscall"
 	"testing"
 	"time"
 )
+
+// settle is how long the CPU-time tests wait before they measure: the
+// kernel adds a thread's running time to the process's when it next
+// stops or at a clock tick, so the time a goroutine used just before the
+// measurement begins can show up inside it.
+const settle = 20 * time.Millisecond
 
 // cpuTime returns the CPU time, user and system, that the process has used.
 func cpuTime(t *testing.T) time.Duration {
@@ -24,14 +31,19 @@ func cpuTime(t *testing.T) time.Duration {
 
 // TestTrainIdleInProgress checks that Train's helpers do not spin while a
 // Progress hook runs: over a 100 ms sleep in the hook, after epochs whose
-// steps are shared, the process uses under 5 ms of CPU time.
+// steps are shared, the process uses under 5 ms of CPU time. The garbage
+// collector is off, and has finished its work before training starts,
+// so that its time is not counted as the helpers'; so is the measuring.
 func TestTrainIdleInProgress(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	runtime.GC()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	defer func(f func() int) { numCPU = f }(numCPU)
 	numCPU = func() int { return 4 }
 	X, y := randData(rand.New(rand.NewPCG(51, 51)), 256, 300, 10)
 	var used []time.Duration
 	err := New(10, 300).Train(X, y, Config{Epochs: 3, BatchSize: 32, Progress: func(int, float64) error {
+		time.Sleep(settle)
 		c0 := cpuTime(t)
 		time.Sleep(100 * time.Millisecond)
 		used = append(used, cpuTime(t)-c0)
@@ -46,4 +58,26 @@ func TestTrainIdleInProgress(t *testing.T) {
 		}
 	}
 	t.Logf("CPU time during each 100 ms sleep: %v", used)
+}
+
+// TestCrewParks checks that the helpers of a crew that is not resting
+// stop spinning once spinBound has passed: over a 100 ms sleep between
+// two loops, the process uses under 5 ms of CPU time.
+func TestCrewParks(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	runtime.GC()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	defer func(f func() int) { numCPU = f }(numCPU)
+	numCPU = func() int { return 4 }
+	c := newCrew(4, 1)
+	defer c.stop()
+	for range 3 {
+		c.loop(100, 1, func(int, int) {})
+		time.Sleep(settle)
+		c0 := cpuTime(t)
+		time.Sleep(100 * time.Millisecond)
+		if used := cpuTime(t) - c0; used > 5*time.Millisecond {
+			t.Errorf("%v of CPU time during a 100 ms sleep between loops, want under 5 ms: the helpers spin on", used)
+		}
+	}
 }

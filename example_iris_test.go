@@ -94,7 +94,10 @@ func Example_iris() {
 		return
 	}
 	// Fold the scaling into the model: from now on it takes raw rows.
-	m.Fold(mu, sigma)
+	if err := m.Fold(mu, sigma); err != nil {
+		fmt.Println(err)
+		return
+	}
 	loss, _ := m.Loss(Xtrain, ytrain)
 	acc, _ := m.Accuracy(Xtest, ytest)
 	fmt.Printf("training cross-entropy %.4f, test accuracy %.4f\n", loss, acc)

@@ -230,6 +230,9 @@ func TestLossNonFinite(t *testing.T) {
 // O(goroutines·K), not O(N·K): on N = 100,000 rows at K = 100 they once
 // allocated the logits of four rows for each part of 256 rows, 1.25 MB.
 func TestLossMemory(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop buffers")
+	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	const N, K = 100000, 100
 	rng := rand.New(rand.NewPCG(21, 21))

@@ -849,6 +849,35 @@ func TestJSONRounding(t *testing.T) {
 	}
 }
 
+// TestJSONMemory checks that decoding a model allocates a small multiple
+// of its size, where it once took ten times as much in an allocation for
+// every number.
+func TestJSONMemory(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	const K, D = 200, 300
+	m := randModel(rand.New(rand.NewPCG(52, 52)), K, D, 1)
+	data, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	var d Model
+	runtime.ReadMemStats(&before)
+	if err := json.Unmarshal(data, &d); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	size := 8 * K * (D + 1)
+	if got := after.TotalAlloc - before.TotalAlloc; got > uint64(5*size) {
+		t.Errorf("decoding a %d×%d model (%d bytes of numbers) allocated %d bytes, want at most 5 times as many", K, D, size, got)
+	}
+	if n := after.Mallocs - before.Mallocs; n > 20*K {
+		t.Errorf("decoding a %d×%d model made %d allocations, want at most %d", K, D, n, 20*K)
+	}
+}
+
 // TestJSONNull checks that the JSON null leaves a Model as it is, as
 // encoding/json does for every other type, so that a struct holding a
 // Model can be decoded from a document where it is null.
@@ -1212,7 +1241,7 @@ func TestMeanStd(t *testing.T) {
 		{"ragged", [][]float64{{1, 2}, {3}}, ErrShape},
 		{"NaN", [][]float64{{1, 2}, {math.NaN(), 3}}, ErrValue},
 		{"+Inf", [][]float64{{1, math.Inf(1)}}, ErrValue},
-		{"overflowing deviation", [][]float64{{1e300}, {-1e300}}, ErrValue},
+		{"overflowing difference", [][]float64{{1.7e308}, {-1.7e308}, {-1.7e308}}, ErrValue},
 	} {
 		if _, _, err := MeanStd(tt.X); !errors.Is(err, tt.want) {
 			t.Errorf("MeanStd(%s) = %v, want %v", tt.name, err, tt.want)
@@ -1222,6 +1251,23 @@ func TestMeanStd(t *testing.T) {
 		t.Errorf("Standardize of a row of 2 features with 3 means = %v, want ErrShape", err)
 	}
 	wantPanic(t, "Standardize(sigma short)", func() { Standardize(nil, X, mu, sigma[:2]) }, "softmax: Standardize length mismatch")
-	wantPanic(t, "Fold(sigma 0)", func() { New(2, 3).Fold(mu, []float64{1, 0, 1}) }, "softmax: Fold with mu[1]")
+	if err := New(2, 3).Fold(mu, []float64{1, 0, 1}); !errors.Is(err, ErrValue) || !strings.Contains(err.Error(), "Fold with mu[1]") {
+		t.Errorf("Fold with σ_1 = 0 = %v, want ErrValue naming mu[1]", err)
+	}
+	// Differences whose squares underflow or overflow still give a
+	// positive, finite σ: that of {a, 3a} is |a|.
+	for _, a := range []float64{1e-200, 1e300} {
+		X := [][]float64{{a, 1}, {3 * a, 2}}
+		mu, sigma, err := MeanStd(X)
+		if err != nil || !closeRel(sigma[0], a, 4*u) || !closeRel(mu[0], 2*a, 4*u) || sigma[1] != 0.5 {
+			t.Errorf("MeanStd(%v) = %v, %v, %v, want μ_0 = %v, σ = [%v 0.5]", X, mu, sigma, err, 2*a, a)
+		}
+		if Xs, err := Standardize(nil, X, mu, sigma); err != nil || !allClose(Xs[0], []float64{-1, -1}, 4*u) {
+			t.Errorf("Standardize(%v) = %v, %v, want [[-1 -1] [1 1]]", X, Xs, err)
+		}
+	}
+	if _, err := Standardize(nil, [][]float64{{1e300}}, []float64{0}, []float64{1e-300}); !errors.Is(err, ErrValue) {
+		t.Errorf("Standardize of 1e300 with σ = 1e-300 = %v, want ErrValue: the value overflows", err)
+	}
 	wantPanic(t, "Fold(short)", func() { New(2, 3).Fold(mu[:2], sigma[:2]) }, "softmax: Fold length mismatch")
 }

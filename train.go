@@ -15,7 +15,9 @@ var (
 	// ErrConfig: a learning rate or weight decay out of its range, or a
 	// Config field out of its range.
 	ErrConfig = errors.New("softmax: invalid config")
-	// ErrDiverged: training made the loss or a weight NaN or infinite.
+	// ErrDiverged: a step or training overflowed (a weight, a loss or the
+	// logits of a finite example), or training ended worse than guessing
+	// and than where it started.
 	ErrDiverged = errors.New("softmax: training diverged")
 	// ErrStop is not a failure: a Config.Progress hook returns it to end
 	// training early, and Train then returns nil.
@@ -36,23 +38,26 @@ var (
 // from the weights before the step. One example is a minibatch of one:
 // m.Step([][]float64{x}, []int{label}, lr, lambda).
 //
-// On an error Step leaves the model exactly as it was, and a nil error
-// comes with finite weights and biases and a finite loss. The error wraps
-// ErrConfig unless 0 < η < ∞, 0 ≤ λ < ∞ and ηλ < 2; ErrEmpty, ErrShape or
-// ErrLabel for a batch that is empty, ragged or has a label outside
-// [0, K); ErrValue if a feature, or a weight or bias that the model was
-// handed in with, is NaN or ±Inf; and ErrDiverged if the weights are
-// finite but so large that the logits or the loss of a finite example
-// overflow, or if the step itself would overflow a weight (η = 1e300, or
-// features near 1e300, say).
+// On an error Step leaves the model exactly as it was. A nil error comes
+// with a finite loss and finite weights and biases, under which the logits
+// and the loss of every example of the batch are finite too, so that Loss,
+// Accuracy and Predict work on it. The error wraps ErrConfig unless
+// 0 < η < ∞, 0 ≤ λ < ∞ and ηλ < 2; ErrEmpty, ErrShape or ErrLabel for a
+// batch that is empty, ragged or has a label outside [0, K); ErrValue if a
+// feature, or a weight or bias that the model was handed in with, is NaN
+// or ±Inf; and ErrDiverged if the weights are finite but so large that the
+// logits or the loss of a finite example overflow, or if the step would
+// make a weight, or the logits or the loss of the batch, overflow
+// (η = 1e308, or features near 1e300, say).
 //
 // Step does not allocate once it has run on a batch of its size, except
 // that a batch of |S|·K·D ≥ 2²¹ multiply-adds, which it shares with other
 // goroutines, allocates a few small things to start them; the result is
 // the same bit for bit either way. Besides the step's own work it reads
-// the batch once to bound the update (see step). X and y must not change
-// during the call, nor share memory with the model. Step panics if the
-// model is not K×D with K ≥ 2.
+// the batch once more to bound what the step can do (see guard), and if
+// the bound is near overflow it computes the batch's logits again after
+// the step. X and y must not change during the call, nor share memory
+// with the model. Step panics if the model is not K×D with K ≥ 2.
 func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error) {
 	m.mustShape()
 	if err := checkRates(lr, lambda); err != nil {
@@ -68,24 +73,12 @@ func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error
 	// The goroutines that share the step read the rows and labels through
 	// s, so that the caller's slices may live on its stack.
 	s.X, s.y = append(s.X[:0], X...), append(s.y[:0], y...)
-	guard := float64(lr/float64(len(X))*max(maxAbs(X), 1)) >= 0x1p969 // can the update overflow? (see step)
-	return m.step(s, lr, lambda, c, guard)
+	return m.step(s, lr, lambda, c, true)
 }
 
-// step is Step on the batch s.X, s.y, shared by the crew c. If guard is true, it keeps a copy of the
-// model, checks the weights after the update and puts the copy back if
-// one has overflowed.
-//
-// Step sets guard only if c·max(ξ, 1) ≥ 2⁹⁶⁹, with c = η/|S| and ξ the
-// largest |x_d| of the batch: below that the update cannot overflow. Each
-// of its operations multiplies a weight by 1 − ηλ, of size below 1, or
-// subtracts a product a·x with |a| ≤ c (every |p_k − t_k| ≤ 1) and
-// |x| ≤ max(ξ, 1) (for a bias, x = 1): it subtracts less than 2⁹⁶⁹ from a
-// number of size at most MaxFloat64, and MaxFloat64 + 2⁹⁶⁹ rounds to
-// MaxFloat64, since half an ulp there is 2⁹⁷⁰. Train needs no guard: it
-// checks the weights after each epoch, and a step after one that has
-// overflowed fails on its logits; either way it puts back the weights it
-// was called with.
+// step is Step on the batch s.X, s.y, shared by the crew c. With guard it
+// makes sure that the step leaves the batch's logits and losses finite
+// (see guard); Train checks its model on all of X at the end instead.
 func (m *Model) step(s *scratch, lr, lambda float64, c *crew, guard bool) (float64, error) {
 	X, K, N := s.X, m.Classes(), len(s.X)
 	if err := m.checkData(X, s.y); err != nil {
@@ -102,10 +95,7 @@ func (m *Model) step(s *scratch, lr, lambda float64, c *crew, guard bool) (float
 	for _, Cn := range s.C {
 		C += Cn / float64(N)
 	}
-	var before *Model
-	if guard {
-		before = m.Clone()
-	}
+	before := s.guard(guard, lr) // the model, if the step may overflow
 	// b ← b − Σ_n a_n
 	for n := range N {
 		for k, ak := range s.a[n*K : (n+1)*K] {
@@ -114,24 +104,65 @@ func (m *Model) step(s *scratch, lr, lambda float64, c *crew, guard bool) (float
 	}
 	// W ← (1 − ηλ)·W − Σ_n a_n·x_nᵀ
 	c.loop(s.tiles(), 1, s.update)
-	if before != nil && !m.finite() {
+	if before != nil && !s.usable() {
 		before.copyTo(m)
-		return 0, fmt.Errorf("%w: a step at learning rate %g overflows the weights", ErrDiverged, lr)
+		return 0, fmt.Errorf("%w: a step at learning rate %g overflows a weight, or the logits or the loss of the batch", ErrDiverged, lr)
 	}
 	return C, nil
 }
 
-// maxAbs returns max_{n,d} |X[n][d]|, or 0 if X has no features, reading
-// each float64 as its bits without the sign: the integers compare as the
-// magnitudes do, and a NaN counts as larger than +Inf.
-func maxAbs(X [][]float64) float64 {
-	var b uint64
-	for _, x := range X {
+// guard returns nil if on is false or if the step, at learning rate η,
+// cannot overflow, and otherwise a copy of the model to put back if it
+// does. With ζ the largest |z_nk| of the batch before the step, β the
+// largest |b_k|, R² the largest ‖x_n‖² and c = 1 − ηλ, |c| < 1: each
+// change of a weight or bias is a product a·x with |a| ≤ η/|S| and
+// |x| ≤ max(R, 1) (x = 1 for a bias), so if (η/|S|)·max(R, 1) < 2⁹⁶⁹ none
+// can overflow (MaxFloat64 + 2⁹⁶⁹ rounds to MaxFloat64); and the logits
+// after the step are
+//
+//	z'_nk = c·(z_nk − b_k) + b'_k − Σ_m a_mk·(x_mᵀx_n + 1),   |z'_nk| ≤ ζ + 2β + η·(R² + 2)
+//
+// so if that is below 2⁹⁰⁰ the logits, and the losses, which are at most
+// 2·max|z'| + log K, stay far from overflow. The bound is for exact
+// arithmetic: it would miss only a model whose products w_kd·x_nd, or
+// their running sums, come within a factor 1 − 2⁻¹⁰⁰ of the float64 range
+// before the step. It costs a pass over the batch's features.
+func (s *scratch) guard(on bool, lr float64) *Model {
+	if !on {
+		return nil
+	}
+	var zeta, beta, R2 float64
+	for _, zn := range s.z {
+		zeta = max(zeta, zn)
+	}
+	for _, bk := range s.m.B {
+		beta = max(beta, math.Abs(bk))
+	}
+	for _, x := range s.X {
+		var q float64
 		for _, xd := range x {
-			b = max(b, math.Float64bits(xd)&^(1<<63))
+			q += float64(xd * xd)
+		}
+		R2 = max(R2, q)
+	}
+	if lr/float64(len(s.X))*max(math.Sqrt(R2), 1) < 0x1p969 && zeta+2*beta+lr*(R2+2) < 0x1p900 {
+		return nil
+	}
+	return s.m.Clone()
+}
+
+// usable reports whether the logits and the loss of every example of the
+// batch are finite under the model's weights now.
+func (s *scratch) usable() bool {
+	K := s.m.Classes()
+	s.m.logitsRows(s.a, s.X)
+	for n, label := range s.y {
+		z := s.a[n*K : (n+1)*K]
+		if C := CrossEntropy(z, label); !allFinite(z) || C-C != 0 {
+			return false
 		}
 	}
-	return math.Float64frombits(b)
+	return true
 }
 
 // notFinite returns the error of a step whose example n, x, has logits or
@@ -158,6 +189,7 @@ type scratch struct {
 	X               [][]float64 // the batch's rows
 	y               []int       // and labels
 	a               []float64   // z_n, then a_n, in a[n·K : (n+1)·K]
+	z               []float64   // max_k |z_nk|, NaN or +Inf where z_n is not finite
 	C               []float64   // C_n, or NaN where z_n is not finite
 	c               float64     // η/|S|
 	decay           float64     // 1 − ηλ
@@ -184,7 +216,7 @@ func (s *scratch) put() {
 func (s *scratch) begin(m *Model, c, decay float64) {
 	N, K := len(s.X), m.Classes()
 	s.m, s.c, s.decay = m, c, decay
-	s.a, s.C = grow(s.a, N*K), grow(s.C, N)
+	s.a, s.z, s.C = grow(s.a, N*K), grow(s.z, N), grow(s.C, N)
 }
 
 // forwardRows computes C_n and a_n = c·(p_n − t_n), p_n = Softmax(W·x_n + b),
@@ -195,9 +227,9 @@ func (s *scratch) forwardRows(lo, hi int) {
 	s.m.logitsRows(s.a[lo*K:hi*K], s.X[lo:hi]) // z_n = W·x_n + b
 	for n := lo; n < hi; n++ {
 		a := s.a[n*K : (n+1)*K]
-		finite := allFinite(a)
+		s.z[n] = maxAbs(a)
 		s.C[n] = delta(a, s.y[n]) // C_n, and a = p_n − t_n
-		if !finite {
+		if !(s.z[n] <= math.MaxFloat64) {
 			s.C[n] = math.NaN()
 		}
 		for k := range a {
@@ -430,13 +462,16 @@ type Config struct {
 // features; ErrLabel if a label is outside [0, K); ErrValue if a feature,
 // or a weight or bias of the model, is NaN or ±Inf; ErrConfig if a Config
 // field is out of its range, or η₀λ ≥ 2; ErrDiverged if a step or an
-// epoch makes the loss or a weight NaN or infinite, or if training ends
-// with a mean cross-entropy on X above both ln K (the loss of guessing
-// 1/K for every class) and the one it started from, naming the learning
-// rate. The shapes, labels, settings and weights are checked before
-// training starts, and so are the features when LearningRate is 0 (the
-// pass that computes L reads them); otherwise the steps check them as they
-// meet them. A model is never left holding a NaN.
+// epoch makes the loss or a weight NaN or infinite, if the trained model's
+// logits or loss overflow on a row of X, or if training ends with a mean
+// cross-entropy on X above both ln K (the loss of guessing 1/K for every
+// class) and the one it started from, naming the learning rate. The
+// shapes, labels, settings and weights are checked before training
+// starts, and so are the features when LearningRate is 0 (the pass that
+// computes L reads them); otherwise the steps check them as they meet
+// them. At the end Train measures the model with [Model.Loss] on X: after
+// a nil error, Loss, Accuracy and Predict work on every row of X. A model
+// is never left holding a NaN.
 //
 // An error from Progress is not Train's own: it ends training with the
 // weights of the epochs done (see [Config]). But a Progress that replaces
@@ -533,39 +568,40 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 			}
 		}
 	}
-	if err := m.worseThanGuessing(start, X, y, loss, eta0); err != nil {
+	if err := m.trained(start, X, y, eta0); err != nil {
 		start.copyTo(m)
 		return err
 	}
 	return nil
 }
 
-// worseThanGuessing returns ErrDiverged if the model trained from start is
-// worse on (X, y) than guessing 1/K for every class, whose cross-entropy
-// is ln K, and no better than start: a step far too large, which a bounded
-// gradient lets run on without overflow. It costs nothing unless the last
-// epoch's loss is above ln K; only then does it measure both models.
-func (m *Model) worseThanGuessing(start *Model, X [][]float64, y []int, last, eta0 float64) error {
-	guess := math.Log(float64(m.Classes()))
-	if last <= guess*(1+1e-6) { // at most ln K, give or take rounding
-		return nil
+// trained returns Train's error, if any, for the model it has trained
+// from start on (X, y): ErrValue if a weight or bias is not finite (only a
+// Progress that breaks its contract writes one), ErrDiverged if the logits
+// or the loss of a row overflow, or if the mean cross-entropy is above
+// both ln K, the loss of guessing 1/K for every class, and the one it
+// started from: a step far too large, which a bounded gradient lets run
+// on without overflow. It costs a pass of Loss over X, and a second one
+// only for a model worse than guessing.
+func (m *Model) trained(start *Model, X [][]float64, y []int, eta0 float64) error {
+	const kept = "the model keeps the weights Train was called with"
+	if err := m.checkWeights(); err != nil {
+		return fmt.Errorf("%w after training (Progress may read the model, not change it); %s", err, kept)
 	}
 	L, err := m.Loss(X, y)
 	if err != nil {
-		L = math.Inf(1) // the logits or the loss overflow
+		return fmt.Errorf("%w at learning rate %g: after training, %v; %s", ErrDiverged, eta0, err, kept)
 	}
+	guess := math.Log(float64(m.Classes()))
 	if L <= guess {
 		return nil
 	}
 	L0, err := start.Loss(X, y)
-	if err != nil {
-		L0 = math.Inf(1)
+	if err != nil || L <= L0 {
+		return nil // it started worse, and made progress
 	}
-	if L < L0 {
-		return nil // it made progress
-	}
-	return fmt.Errorf("%w: training ended with a mean cross-entropy of %.4g, worse than ln K = %.4g (guessing 1/K) and than the %.4g it started from: the learning rate %g is too large for these features (standardise them, or leave LearningRate 0 for 1/L); the model keeps the weights Train was called with",
-		ErrDiverged, L, guess, L0, eta0)
+	return fmt.Errorf("%w: training ended with a mean cross-entropy of %.4g, worse than ln K = %.4g (guessing 1/K) and than the %.4g it started from: the learning rate %g is too large for these features (standardise them, or leave LearningRate 0 for 1/L); %s",
+		ErrDiverged, L, guess, L0, eta0, kept)
 }
 
 // curvature returns L = ½·mean_n(‖x_n‖² + 1) + λ, from one pass over X, or
@@ -689,11 +725,15 @@ func (c Config) resolve() (epochs, batch int, err error) {
 //
 // (the population deviation), for [Standardize] and [Model.Fold]. A
 // constant column, every x_nd the same, gets μ_d = x_1d exactly and
-// σ_d = 1: standardising leaves it at 0, and never divides by 0.
+// σ_d = 1: standardising leaves it at 0. Every other σ_d is positive and
+// finite, however small or large the differences: where their squares
+// would underflow or overflow, σ_d = s·√((1/N)·Σ_n ((x_nd − μ_d)/s)²),
+// with s the largest |x_nd − μ_d|. So standardising never divides by 0.
 //
 // The error wraps ErrEmpty if X has no rows, ErrShape if its rows differ
 // in length, and ErrValue for the first feature that is NaN or ±Inf, or a
-// column whose deviation overflows (values beyond about 1e154 apart).
+// column whose deviation is not a positive float64 (differences beyond
+// the float64 range, or of a few multiples of 5e-324 over many rows).
 func MeanStd(X [][]float64) (mu, sigma []float64, err error) {
 	if len(X) == 0 {
 		return nil, nil, ErrEmpty
@@ -722,14 +762,26 @@ func MeanStd(X [][]float64) (mu, sigma []float64, err error) {
 			sigma[d] += float64(e*e) / N
 		}
 	}
-	for d := range sigma {
+	for d, v := range sigma {
 		switch {
 		case constant[d]:
 			mu[d], sigma[d] = X[0][d], 1
-		case math.IsInf(sigma[d], 1):
-			return nil, nil, fmt.Errorf("%w: the deviation of feature %d overflows", ErrValue, d)
-		default:
-			sigma[d] = math.Sqrt(sigma[d])
+		case v >= 0x1p-1000 && v <= math.MaxFloat64:
+			sigma[d] = math.Sqrt(v)
+		default: // the squares underflowed or overflowed
+			var s float64
+			for _, x := range X {
+				s = max(s, math.Abs(x[d]-mu[d]))
+			}
+			v = 0
+			for _, x := range X {
+				e := (x[d] - mu[d]) / s
+				v += float64(e*e) / N
+			}
+			sigma[d] = float64(s * math.Sqrt(v))
+		}
+		if !(sigma[d] > 0 && sigma[d] <= math.MaxFloat64) {
+			return nil, nil, fmt.Errorf("%w: the deviation of feature %d is %v: its values differ by too much or too little for a float64", ErrValue, d, sigma[d])
 		}
 	}
 	return mu, sigma, nil
@@ -745,10 +797,12 @@ func MeanStd(X [][]float64) (mu, sigma []float64, err error) {
 // other methods report.
 //
 // The error wraps ErrShape, naming the row, if a row of X does not have
-// len(mu) features. If dst is nil, len(X) rows are allocated from one
-// array; otherwise Standardize does not allocate. It panics if
-// len(sigma) != len(mu), or if dst is not nil and does not have len(X)
-// rows of len(mu).
+// len(mu) features, and ErrValue if a finite feature gives a standardised
+// value that is not finite (a σ_d of 0, or a new row far outside the
+// training rows' range); dst may then hold some rows already written. If
+// dst is nil, len(X) rows are allocated from one array; otherwise
+// Standardize does not allocate. It panics if len(sigma) != len(mu), or if
+// dst is not nil and does not have len(X) rows of len(mu).
 func Standardize(dst, X [][]float64, mu, sigma []float64) ([][]float64, error) {
 	D := len(mu)
 	if len(sigma) != D {
@@ -762,7 +816,11 @@ func Standardize(dst, X [][]float64, mu, sigma []float64) ([][]float64, error) {
 	dst = useRows(dst, len(X), D, "Standardize")
 	for n, x := range X {
 		for d, xd := range x {
-			dst[n][d] = (xd - mu[d]) / sigma[d]
+			v := (xd - mu[d]) / sigma[d]
+			if v-v != 0 && xd-xd == 0 {
+				return dst, fmt.Errorf("%w: row %d, feature %d: (%v − %v)/%v is %v", ErrValue, n, d, xd, mu[d], sigma[d], v)
+			}
+			dst[n][d] = v
 		}
 	}
 	return dst, nil
@@ -777,24 +835,41 @@ func Standardize(dst, X [][]float64, mu, sigma []float64) ([][]float64, error) {
 // since w_kᵀx' + b_k = Σ_d W[k][d]·(x_d − μ_d)/σ_d + b_k = W_raw[k]ᵀx + b_raw[k].
 // The logits, and so the probabilities and predictions, agree to rounding.
 //
-// Fold panics if the model is not K×D with K ≥ 2, if len(mu) or len(sigma)
-// is not D, or if some μ_d is not finite or some σ_d is not a finite
-// number > 0.
-func (m *Model) Fold(mu, sigma []float64) {
+// Fold refuses, leaving the model as it was, with an error wrapping
+// ErrValue if some μ_d is not finite or some σ_d is not a finite number
+// above 0, or if a weight or bias of the raw model would not be finite
+// (a σ_d of 1e-310, or a μ_d of 1e308). It allocates K numbers. It
+// panics if the model is not K×D with K ≥ 2, or if len(mu) or len(sigma)
+// is not D.
+func (m *Model) Fold(mu, sigma []float64) error {
 	m.mustShape()
 	D := m.Features()
 	if len(mu) != D || len(sigma) != D {
 		panic(fmt.Sprintf("softmax: Fold length mismatch: len(mu) = %d, len(sigma) = %d, want %d features", len(mu), len(sigma), D))
 	}
 	for d := range mu {
-		if mu[d]-mu[d] != 0 || !(sigma[d] > 0) || math.IsInf(sigma[d], 1) {
-			panic(fmt.Sprintf("softmax: Fold with mu[%d] = %v and sigma[%d] = %v, want a finite μ and a finite σ > 0", d, mu[d], d, sigma[d]))
+		if mu[d]-mu[d] != 0 || !(sigma[d] > 0 && sigma[d] <= math.MaxFloat64) {
+			return fmt.Errorf("%w: Fold with mu[%d] = %v and sigma[%d] = %v, want a finite μ and a finite σ > 0", ErrValue, d, mu[d], d, sigma[d])
 		}
 	}
+	b := append([]float64(nil), m.B...) // b_raw, kept apart until all is known to be finite
 	for k, wk := range m.W {
-		for d := range wk {
-			wk[d] /= sigma[d]                // W_raw[k][d] = W[k][d]/σ_d
-			m.B[k] -= float64(wk[d] * mu[d]) // b_raw[k] = b[k] − Σ_d W_raw[k][d]·μ_d
+		for d, w := range wk {
+			wr := w / sigma[d]          // W_raw[k][d] = W[k][d]/σ_d
+			b[k] -= float64(wr * mu[d]) // b_raw[k] = b[k] − Σ_d W_raw[k][d]·μ_d
+			if wr-wr != 0 {
+				return fmt.Errorf("%w: Fold would make the weight W[%d][%d] = %v/%v overflow", ErrValue, k, d, w, sigma[d])
+			}
+		}
+		if b[k]-b[k] != 0 {
+			return fmt.Errorf("%w: Fold would make the bias B[%d] %v", ErrValue, k, b[k])
 		}
 	}
+	for _, wk := range m.W {
+		for d := range wk {
+			wk[d] /= sigma[d]
+		}
+	}
+	copy(m.B, b)
+	return nil
 }

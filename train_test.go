@@ -1136,3 +1136,92 @@ func TestTrainLeavesNoGoroutine(t *testing.T) {
 		}
 	}
 }
+
+// TestNilErrorIsUsable checks that after a nil error from Train or Step,
+// Loss, Accuracy and Predict work on the rows trained on, and that each
+// way of ending unusable (an overflow in the last step, a model worse
+// than guessing at the end, a NaN written by Progress in the last epoch)
+// is an error that leaves the model as it was.
+func TestNilErrorIsUsable(t *testing.T) {
+	// Eight rows like standardised wine's, three of its features.
+	wine := [][]float64{{1.5, -0.6, 0.2}, {0.2, -0.5, -0.8}, {0.2, 0.0, 1.1}, {1.7, -0.3, 0.5}, {0.3, 0.2, 1.8}, {1.5, -0.5, 0.3}, {-1.2, 1.9, -0.4}, {-0.9, 1.4, 0.1}}
+	wineY := []int{0, 0, 1, 0, 1, 0, 2, 2}
+	for _, tt := range []struct {
+		name string
+		X    [][]float64
+		y    []int
+		c    Config // with Epochs 0, a single Step at c.LearningRate
+		want error  // nil: a usable model
+	}{
+		{"Train, last step overflows the logits", [][]float64{{1e200}}, []int{0}, Config{LearningRate: 1, Epochs: 1}, ErrDiverged},
+		{"Step, the logits overflow after it", [][]float64{{1e200}}, []int{0}, Config{LearningRate: 1}, ErrDiverged},
+		{"Step at η = 1.7e308", wine, wineY, Config{LearningRate: 1.7e308}, ErrDiverged},
+		{"Step at η = 1e300, huge but finite", wine, wineY, Config{LearningRate: 1e300}, nil},
+		{"Step at η = 10, fine", wine, wineY, Config{LearningRate: 10}, nil},
+		{"Train worse than guessing", [][]float64{{-2}, {1}, {-1}, {-2}}, []int{0, 1, 1, 1}, Config{LearningRate: 3, Epochs: 6}, ErrDiverged},
+		{"Train worse than guessing, full batch", [][]float64{{1}, {1}, {1}}, []int{0, 0, 1}, Config{LearningRate: 100, Epochs: 1, BatchSize: 3}, ErrDiverged},
+		{"Progress writes a NaN in the last epoch", wine, wineY, Config{Epochs: 2, Progress: func(epoch int, _ float64) error {
+			return nil // replaced below
+		}}, ErrValue},
+	} {
+		m := New(max(2, tt.y[0]+1, 3), len(tt.X[0]))
+		if tt.want == ErrValue {
+			tt.c.Progress = func(epoch int, _ float64) error {
+				if epoch == 2 {
+					m.W[0][0] = math.NaN()
+				}
+				return nil
+			}
+		}
+		before := clone(m)
+		var err error
+		if tt.c.Epochs == 0 {
+			_, err = m.Step(tt.X, tt.y, tt.c.LearningRate, 0)
+		} else {
+			err = m.Train(tt.X, tt.y, tt.c)
+		}
+		if tt.want != nil {
+			if !errors.Is(err, tt.want) {
+				t.Errorf("%s: %v, want an error wrapping %v", tt.name, err, tt.want)
+			}
+			if !sameModel(m, before) {
+				t.Errorf("%s: after the error the model is %v %v, want it as it was", tt.name, m.W, m.B)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v, want nil", tt.name, err)
+		}
+		if _, err := m.Loss(tt.X, tt.y); err != nil {
+			t.Errorf("%s: nil, then Loss on the same rows = %v", tt.name, err)
+		}
+		if _, err := m.Accuracy(tt.X, tt.y); err != nil {
+			t.Errorf("%s: nil, then Accuracy on the same rows = %v", tt.name, err)
+		}
+	}
+}
+
+// TestFoldRefuses checks that Fold either leaves a finite model or
+// refuses with ErrValue and leaves the model as it was.
+func TestFoldRefuses(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		mu, sigma []float64
+	}{
+		{"σ so small that W/σ overflows", []float64{0}, []float64{1e-310}},
+		{"μ so large that b overflows", []float64{1e308}, []float64{0.5}},
+		{"σ = 0", []float64{0}, []float64{0}},
+		{"σ = +Inf", []float64{0}, []float64{inf}},
+		{"μ = NaN", []float64{nan}, []float64{1}},
+	} {
+		m := New(2, 1)
+		m.W[0][0], m.W[1][0] = 1, -1
+		before := clone(m)
+		if err := m.Fold(tt.mu, tt.sigma); !errors.Is(err, ErrValue) || !strings.HasPrefix(err.Error(), "softmax: ") {
+			t.Errorf("%s: Fold(%v, %v) = %v, want ErrValue", tt.name, tt.mu, tt.sigma, err)
+		}
+		if !sameModel(m, before) {
+			t.Errorf("%s: Fold changed the model to %v %v", tt.name, m.W, m.B)
+		}
+	}
+}

@@ -152,7 +152,9 @@ func TestFold(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw := std.Clone()
-	raw.Fold(mu, sigma)
+	if err := raw.Fold(mu, sigma); err != nil {
+		t.Fatal(err)
+	}
 	Xts, _ := softmax.Standardize(nil, Xtest, mu, sigma)
 	for n, x := range Xtest {
 		zs, zr := std.Logits(nil, Xts[n]), raw.Logits(nil, x)
@@ -197,7 +199,9 @@ func TestLearnWine(t *testing.T) {
 		t.Fatal(err)
 	}
 	J := objective(t, m, Xs, ytrain, wineLambda)
-	m.Fold(mu, sigma) // the model now takes raw rows
+	if err := m.Fold(mu, sigma); err != nil { // the model now takes raw rows
+		t.Fatal(err)
+	}
 	pred, err := m.PredictAll(nil, Xtest)
 	if err != nil {
 		t.Fatal(err)
