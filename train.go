@@ -380,38 +380,42 @@ func checkRates(lr, lambda float64) error {
 	return nil
 }
 
-// DefaultEpochs is the number of epochs of a zero Config.Epochs.
-const DefaultEpochs = 10
+// DefaultEpochs is the number of epochs of a zero Config.Epochs on the
+// plain path (ConstantRate), and MaxEpochs the most that Train takes
+// otherwise, until converged.
+const (
+	DefaultEpochs = 10
+	MaxEpochs     = 1000
+)
 
 // Config sets how [Model.Train] trains. The zero Config is usable: every
-// zero field means its documented default, and the defaults are chosen to
-// train a good model without tuning, on standardised features (see
-// [MeanStd]).
+// zero field means its documented default, and the defaults train to near
+// the minimum of J without tuning, on standardised features (see
+// [MeanStd]). The zero Config has no weight decay: set L2, since without
+// it the minimum on data a linear model can separate lies at infinity.
 type Config struct {
-	// LearningRate is the first step size η₀ > 0 of the schedule. Zero
-	// means η₀ = 1/L, from the data (see the package doc), with
-	//
-	//	L = ½·mean_n(‖x_n‖² + 1) + λ
-	//
-	// which bounds the curvature of the objective along one example, so
-	// that no step overshoots. With L2, η₀λ must be below 2. A step that
-	// is too large shows in the loss Progress reports: far above ln K
-	// (what guessing 1/K for every class gives), or rising from epoch to
-	// epoch; Train returns ErrDiverged if it ends worse than both ln K and
-	// where it started.
+	// LearningRate is the first step size η₀ > 0. Zero means the one
+	// [LearningRate] computes from the rows of X for BatchSize and L2 (see
+	// the package doc). With L2, η₀λ must be below 2. A step that is too
+	// large shows in the loss Progress reports: far above ln K (what
+	// guessing 1/K for every class gives), or rising from epoch to epoch.
 	LearningRate float64
-	// ConstantRate keeps the step size at η₀ for every step. By default
-	// (false) the step after t steps of this Train call is
+	// ConstantRate makes Train the plain loop of Steps: every step at η₀,
+	// and the model is the last step's. By default (false) the step after
+	// t steps is
 	//
 	//	η_t = η₀/(1 + η₀·λ·t)
 	//
-	// which lets the noise of SGD die out so that training converges to
-	// the minimum of J; with L2 = 0 it is constant anyway. A constant step
-	// never stops moving: it suits online learning, which must keep up
-	// with data that drift, rather than converge on data that do not.
+	// and the model is the average W̄ of the steps' weights, the later
+	// ones weighted more (see the package doc): the noise of the steps
+	// dies out in the average. The plain loop never stops moving, which
+	// suits online learning from data that drift, and teaching.
 	ConstantRate bool
-	// Epochs is the number of passes over the data. Zero means
-	// DefaultEpochs (10).
+	// Epochs is the number of passes over the data. Zero means until
+	// converged: after each epoch e ≥ 2 Train measures J(W̄) on X and stops
+	// once it has fallen by less than 0.1% over the last half of the
+	// epochs, J(W̄ after epoch ⌊e/2⌋) − J(W̄) < 10⁻³·J(W̄), or after
+	// MaxEpochs. With ConstantRate, zero means DefaultEpochs.
 	Epochs int
 	// BatchSize is the number of examples averaged in each step. Zero means
 	// 1, plain stochastic gradient descent; a value ≥ N means full-batch
@@ -424,22 +428,56 @@ type Config struct {
 	// Seed seeds the random order in which each epoch visits the examples.
 	// Every value, 0 included, is a valid seed; the same data, Config and
 	// Seed give bit-identical weights. Each call of Train starts the
-	// sequence afresh, so calling Train for one epoch at a time with one
-	// Seed visits the examples in the same order every time: a schedule
-	// of one-epoch calls should change the Seed from call to call (the
-	// epoch number will do).
+	// sequence afresh, so a schedule of one-epoch calls should change the
+	// Seed from call to call (the epoch number will do).
 	Seed uint64
 	// Progress, if not nil, is called after each epoch with its number
-	// (from 1) and the mean cross-entropy of that epoch's examples, each
-	// measured in the forward pass of its own step (so with the weights of
-	// that moment, and without the penalty). It may read the model (and
-	// Clone it) but not change it, nor X or y. If it returns ErrStop
-	// itself, compared with ==, training ends and Train returns nil, as
-	// filepath.WalkDir treats fs.SkipAll; any other non-nil error, one
-	// that wraps ErrStop included, ends training and Train returns it
-	// wrapped. In both cases the model keeps the weights of the epochs
-	// done.
+	// (from 1) and the mean cross-entropy, without the penalty, of the
+	// model Train would return then: by default that of W̄ on X, which
+	// takes a pass of Loss over X; with ConstantRate the mean over the
+	// epoch's examples, each measured in its own step's forward pass. It
+	// may read the model (and Clone it) but not change it, nor X or y. If
+	// it returns ErrStop itself, compared with ==, training ends and Train
+	// returns nil, as filepath.WalkDir treats fs.SkipAll; any other
+	// non-nil error, one that wraps ErrStop included, ends training and
+	// Train returns it wrapped. In both cases the model keeps the weights
+	// of the epochs done.
 	Progress func(epoch int, loss float64) error
+}
+
+// LearningRate returns the first step η₀ that Train takes on the rows X,
+// with batches of batch examples and weight decay λ = lambda, when
+// Config.LearningRate is 0 (the package doc derives it):
+//
+//	η₁ = 1/L,   L = ½·mean_n(‖x_n‖² + 1) + λ                 for one example a step
+//	η_B = min(B·η₁, 8/L_J),   L_J = ½·λ_max(mean_n x̃_n·x̃_nᵀ) + λ   for B = min(batch, N) ≥ 2
+//
+// with x̃_n = (x_n, 1). λ_max is estimated by ten rounds of the power
+// method on at most 4096 evenly spaced rows. A loop of one's own calls of
+// [Model.Step] can take η₁ at batch 1.
+//
+// The error wraps ErrEmpty if X has no rows, ErrShape if its rows differ
+// in length, ErrValue for a NaN or infinite feature, and ErrConfig if
+// batch < 1, if λ is negative or not finite, or if L overflows.
+func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
+	switch {
+	case len(X) == 0:
+		return 0, ErrEmpty
+	case batch < 1:
+		return 0, fmt.Errorf("%w: batch size %d, want ≥ 1", ErrConfig, batch)
+	case !(lambda >= 0) || math.IsInf(lambda, 1):
+		return 0, fmt.Errorf("%w: L2 %v, want a finite λ ≥ 0", ErrConfig, lambda)
+	}
+	for n, x := range X {
+		if len(x) != len(X[0]) {
+			return 0, fmt.Errorf("%w: row %d has %d features, want %d as in row 0", ErrShape, n, len(x), len(X[0]))
+		}
+	}
+	L, err := curvature(X, lambda)
+	if B := min(batch, len(X)); B > 1 && err == nil {
+		return min(float64(B)/L, 8/curvatureJ(X, lambda)), nil
+	}
+	return 1 / L, err
 }
 
 // Train fits the model to the examples X (N rows of D features) with
@@ -450,11 +488,11 @@ type Config struct {
 //
 // Each epoch shuffles the examples, with a random order drawn from c.Seed,
 // and takes one [Model.Step] on each batch of c.BatchSize examples in that
-// order (the last batch may be shorter), at the step size
-//
-//	η_t = η₀/(1 + η₀·λ·t)   after t steps,   η₀ = 1/L by default
-//
-// (see [Config]). Training continues from the model's current weights.
+// order (the last batch may be shorter). By default the steps decay, the
+// model Train returns is the average W̄ of their weights, and Train goes on
+// until J(W̄) stops falling (see [Config]); with ConstantRate it is the
+// plain loop of Steps. Training continues from the model's current
+// weights.
 //
 // On an error of its own Train puts back the weights it was called with:
 // a failed Train, like a failed Step, changes nothing. The error wraps
@@ -468,7 +506,7 @@ type Config struct {
 // class) and the one it started from, naming the learning rate. The
 // shapes, labels, settings and weights are checked before training
 // starts, and so are the features when LearningRate is 0 (the pass that
-// computes L reads them); otherwise the steps check them as they meet
+// computes it reads them); otherwise the steps check them as they meet
 // them. At the end Train measures the model with [Model.Loss] on X: after
 // a nil error, Loss, Accuracy and Predict work on every row of X. A model
 // is never left holding a NaN.
@@ -482,10 +520,12 @@ type Config struct {
 // Train shares its steps with helper goroutines that live for the call
 // (see the package doc), and stops them before it returns, on every way
 // out. It allocates its scratch space once per call: the order of the N
-// examples, one batch of row headers and labels, a copy of the model, the
-// helpers and the scratch of a step; it never copies the rows of X. X and y must not change during the call (nor in Progress),
-// and must not share memory with the model. Train panics if the model is
-// not K×D with K ≥ 2 (a zero Model, or one reshaped by hand).
+// examples, one batch of row headers and labels, two copies of the model
+// (one with ConstantRate), the helpers and the scratch of a step; it
+// never copies the rows of X. X and y must not change during the call
+// (nor in Progress), and must not share memory with the model. Train
+// panics if the model is not K×D with K ≥ 2 (a zero Model, or one
+// reshaped by hand).
 func (m *Model) Train(X [][]float64, y []int, c Config) error {
 	m.mustShape()
 	if err := m.checkData(X, y); err != nil {
@@ -500,11 +540,9 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 	}
 	eta0 := c.LearningRate
 	if eta0 == 0 {
-		L, err := curvature(X, c.L2)
-		if err != nil {
+		if eta0, err = LearningRate(X, batch, c.L2); err != nil {
 			return err
 		}
-		eta0 = 1 / L
 	}
 	if err := checkRates(eta0, c.L2); err != nil {
 		return err
@@ -513,6 +551,10 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 	batch = min(batch, N)
 	start := m.Clone() // the weights Train was called with, put back on an error
 	shape := m.shape() // and the model's slices, put back if Progress reshapes it
+	w := m             // the model the steps move
+	if !c.ConstantRate {
+		w = m.Clone() // and m holds their average W̄
+	}
 	order := make([]int, N)
 	for i := range order {
 		order[i] = i
@@ -522,8 +564,10 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 	team := newCrew(batch*m.Classes()*m.Features(), trainWork)
 	defer team.stop()
 	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
-	t := 0 // the steps taken
-	loss := math.Inf(1)
+	t, every := 0, (averageEvery+batch-1)/batch // the steps taken; W̄ takes in every every-th
+	var avg averager
+	var J []float64 // J(W̄) after each epoch, when Train measures it
+	var L float64   // the mean cross-entropy of the epoch
 	for epoch := 1; epoch <= epochs; epoch++ {
 		rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
 		var total float64 // Σ_n C_n/N over the epoch
@@ -537,24 +581,40 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 			if !c.ConstantRate {
 				eta = eta0 / (1 + float64(float64(eta0*c.L2)*float64(t))) // η_t = η₀/(1 + η₀·λ·t)
 			}
-			C, err := m.step(s, eta, c.L2, team, false)
+			C, err := w.step(s, eta, c.L2, team, false)
 			if err != nil {
 				start.copyTo(m)
-				return m.stepFailed(X, y, S, epoch, eta0, err)
+				return w.stepFailed(X, y, S, epoch, eta0, err)
 			}
 			t++
 			total += float64(C * (float64(len(S)) / float64(N))) // the batch's share of the mean
+			if w != m && (t%every == 0 || i+batch >= N) {
+				avg.add(m, w) // every every-th step's weights, and those that end the epoch
+			}
 		}
-		loss = total
+		L = total
 		// A step's forward pass finds weights that have overflowed in an
 		// earlier step; this finds those of the last.
-		if loss-loss != 0 || !m.finite() {
+		if L-L != 0 || !w.finite() || !m.finite() {
 			start.copyTo(m)
 			return divergedIn(epoch, eta0)
 		}
+		if w != m && (c.Epochs == 0 || c.Progress != nil) {
+			team.rest()
+			if L, err = m.Loss(X, y); err != nil {
+				start.copyTo(m)
+				return fmt.Errorf("%w (%v)", divergedIn(epoch, eta0), err)
+			}
+			var W2 float64 // ‖W̄‖²
+			for _, wk := range m.W {
+				W2 += sumSquares(wk)
+			}
+			J = append(J, L+float64(c.L2/2*W2))
+		}
+		converged := c.Epochs == 0 && w != m && epoch >= 2 && J[epoch/2-1]-J[epoch-1] < 1e-3*J[epoch-1]
 		if c.Progress != nil {
 			team.rest() // no helper spins while Progress runs
-			err := c.Progress(epoch, loss)
+			err := c.Progress(epoch, L)
 			if !shape.same(m) {
 				shape.restore(m)
 				start.copyTo(m)
@@ -567,12 +627,52 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 				return fmt.Errorf("softmax: training stopped by Progress after epoch %d: %w", epoch, err)
 			}
 		}
+		if converged {
+			break
+		}
 	}
 	if err := m.trained(start, X, y, eta0); err != nil {
 		start.copyTo(m)
 		return err
 	}
 	return nil
+}
+
+// averageEvery is the number of examples between two iterates that W̄
+// takes in: for a batch of one, the average costs a sixty-fourth of a
+// step's work, and every step of at least as many examples.
+const averageEvery = 64
+
+// An averager keeps W̄, the polynomial-decay average of the iterates
+// (Shamir and Zhang, 2013): the j-th iterate W_j it takes in moves it by
+//
+//	W̄ ← W̄ + ρ_j·(W_j − W̄),   ρ_j = (q + 1)/(j + q),   q = 7
+//
+// so that W̄ is W_1 after the first, and weighs W_j by about j^q after
+// many: mostly the last eighth of the run, whose noise it averages out.
+type averager struct{ j int }
+
+// add takes the weights and biases of w into the average held in m.
+func (a *averager) add(m, w *Model) {
+	const q = 7
+	a.j++
+	rho := (q + 1) / float64(a.j+q)
+	for k, wk := range w.W {
+		mk := m.W[k]
+		for d := range wk {
+			mk[d] += float64(rho * (wk[d] - mk[d]))
+		}
+		m.B[k] += float64(rho * (w.B[k] - m.B[k]))
+	}
+}
+
+// sumSquares returns Σ_i v_i², summed in order.
+func sumSquares(v []float64) float64 {
+	var s float64
+	for _, vi := range v {
+		s += float64(vi * vi)
+	}
+	return s
 }
 
 // trained returns Train's error, if any, for the model it has trained
@@ -633,6 +733,36 @@ func curvature(X [][]float64, lambda float64) (float64, error) {
 		return 0, fmt.Errorf("%w: the default learning rate 1/L is 0, since L = ½·mean(‖x‖² + 1) + λ overflows: scale the features, or set LearningRate", ErrConfig)
 	}
 	return L, nil
+}
+
+// curvatureJ returns L_J = ½·λ_max(M) + λ, M = mean_n x̃_n·x̃_nᵀ, which
+// bounds the curvature of J as L bounds that of one example's C, by the
+// same argument. λ_max is estimated by ten rounds of the power method,
+// v ← M·v/‖M·v‖ from v of ones, on at most 4096 evenly spaced rows.
+func curvatureJ(X [][]float64, lambda float64) float64 {
+	D, step := len(X[0]), (len(X)+4095)/4096
+	v, Mv := fill(make([]float64, D+1), 1), make([]float64, D+1)
+	var lmax float64
+	for range 10 {
+		clear(Mv)
+		rows := 0
+		for n := 0; n < len(X); n, rows = n+step, rows+1 {
+			xv := v[D] // x̃ᵀv, the last entry of x̃ being 1
+			for d, xd := range X[n] {
+				xv += float64(xd * v[d])
+			}
+			for d, xd := range X[n] {
+				Mv[d] += float64(xv * xd)
+			}
+			Mv[D] += xv
+		}
+		lmax = math.Sqrt(sumSquares(Mv))
+		for i := range v {
+			v[i] = Mv[i] / lmax
+		}
+		lmax /= float64(rows) // ‖M·v‖ for a unit v
+	}
+	return float64(lmax/2) + lambda
 }
 
 // stepFailed returns Train's error for a step on the examples S (rows of
@@ -701,16 +831,19 @@ func (c Config) resolve() (epochs, batch int, err error) {
 	epochs, batch = c.Epochs, c.BatchSize
 	switch {
 	case !(c.LearningRate >= 0) || math.IsInf(c.LearningRate, 1):
-		return 0, 0, fmt.Errorf("%w: learning rate %v, want a finite η₀ > 0, or 0 for the default 1/L", ErrConfig, c.LearningRate)
+		return 0, 0, fmt.Errorf("%w: learning rate %v, want a finite η₀ > 0, or 0 for the default", ErrConfig, c.LearningRate)
 	case !(c.L2 >= 0) || math.IsInf(c.L2, 1):
 		return 0, 0, fmt.Errorf("%w: L2 %v, want a finite λ ≥ 0", ErrConfig, c.L2)
 	case epochs < 0:
-		return 0, 0, fmt.Errorf("%w: %d epochs, want ≥ 1, or 0 for the default %d", ErrConfig, epochs, DefaultEpochs)
+		return 0, 0, fmt.Errorf("%w: %d epochs, want ≥ 1, or 0 for until converged", ErrConfig, epochs)
 	case batch < 0:
 		return 0, 0, fmt.Errorf("%w: batch size %d, want ≥ 1, or 0 for 1", ErrConfig, batch)
 	}
-	if epochs == 0 {
+	switch {
+	case epochs == 0 && c.ConstantRate:
 		epochs = DefaultEpochs
+	case epochs == 0:
+		epochs = MaxEpochs
 	}
 	if batch == 0 {
 		batch = 1

@@ -115,7 +115,7 @@ func TestTrainProgress(t *testing.T) {
 	L0, _ := m.Loss(X, y)
 	var epochs []int
 	var losses []float64
-	err := m.Train(X, y, Config{LearningRate: 0.1, Epochs: 5, BatchSize: len(X), Progress: func(epoch int, loss float64) error {
+	err := m.Train(X, y, Config{LearningRate: 0.1, Epochs: 5, BatchSize: len(X), ConstantRate: true, Progress: func(epoch int, loss float64) error {
 		epochs = append(epochs, epoch)
 		losses = append(losses, loss)
 		return nil
@@ -128,6 +128,18 @@ func TestTrainProgress(t *testing.T) {
 	}
 	if !closeRel(losses[0], L0, 4*float64(len(X))*u) {
 		t.Errorf("Progress loss of epoch 1 = %v, want the loss at the start %v", losses[0], L0)
+	}
+
+	// By default Progress gets the loss of the averaged model it sees.
+	m = New(3, 3)
+	err = m.Train(X, y, Config{Epochs: 4, L2: 0.01, Progress: func(epoch int, loss float64) error {
+		if L, _ := m.Loss(X, y); loss != L {
+			t.Errorf("Progress after epoch %d got the loss %v, want the model's Loss %v", epoch, loss, L)
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
 	}
 
 	// ErrStop ends training without an error, after the epoch that asked.
@@ -193,10 +205,10 @@ func TestTrainErrors(t *testing.T) {
 		{"NaN feature", [][]float64{{1, 2}, {3, 4}, {5, nan}}, y, Config{}, ErrValue, []string{"row 2", "feature 1", "NaN"}},
 		{"+Inf feature", [][]float64{{inf, 2}, {3, 4}, {5, 6}}, y, Config{}, ErrValue, []string{"row 0", "feature 0", "+Inf"}},
 		{"-Inf feature", [][]float64{{1, 2}, {3, math.Inf(-1)}, {5, 6}}, y, Config{}, ErrValue, []string{"row 1", "feature 1", "-Inf"}},
-		{"negative learning rate", X, y, Config{LearningRate: -0.1}, ErrConfig, []string{"learning rate -0.1", "η₀ > 0, or 0 for the default 1/L"}},
+		{"negative learning rate", X, y, Config{LearningRate: -0.1}, ErrConfig, []string{"learning rate -0.1", "η₀ > 0, or 0 for the default"}},
 		{"NaN learning rate", X, y, Config{LearningRate: nan}, ErrConfig, []string{"learning rate NaN"}},
 		{"infinite learning rate", X, y, Config{LearningRate: inf}, ErrConfig, []string{"learning rate +Inf"}},
-		{"negative epochs", X, y, Config{Epochs: -1}, ErrConfig, []string{"-1 epochs", "or 0 for the default 10"}},
+		{"negative epochs", X, y, Config{Epochs: -1}, ErrConfig, []string{"-1 epochs", "or 0 for until converged"}},
 		{"negative batch size", X, y, Config{BatchSize: -2}, ErrConfig, []string{"batch size -2", "or 0 for 1"}},
 		{"negative L2", X, y, Config{L2: -1e-3}, ErrConfig, []string{"L2 -0.001"}},
 		{"NaN L2", X, y, Config{L2: nan}, ErrConfig, []string{"L2 NaN"}},
@@ -496,23 +508,30 @@ func plainL(X [][]float64, lambda float64) float64 {
 	return float64(s/2) + lambda
 }
 
-// plainTrain is Train written the plain way, for reference: the same
-// shuffles, then refStep on each batch at the documented step size.
+// plainTrain is Train with a fixed number of epochs written the plain
+// way, for reference: the same shuffles, then refStep on each batch at the
+// documented step size; without ConstantRate the model ends as the
+// documented average of the iterates, taken in after every ⌈64/B⌉-th step
+// and at the end of each epoch, with ρ_j = 8/(j + 7).
 func plainTrain(t *testing.T, m *Model, X [][]float64, y []int, c Config) {
 	t.Helper()
 	epochs, batch, err := c.resolve()
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || c.Epochs == 0 {
+		t.Fatalf("plainTrain with %+v: %v, want a Config with Epochs", c, err)
 	}
 	eta0 := c.LearningRate
 	if eta0 == 0 {
 		eta0 = 1 / plainL(X, c.L2)
 	}
-	steps := 0
+	steps, snapshots := 0, 0
 	batch = min(batch, len(X))
 	order := make([]int, len(X))
 	for i := range order {
 		order[i] = i
+	}
+	it := clone(m) // the iterate; m is the average
+	if c.ConstantRate {
+		it = m
 	}
 	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
 	for epoch := 0; epoch < epochs; epoch++ {
@@ -522,8 +541,18 @@ func plainTrain(t *testing.T, m *Model, X [][]float64, y []int, c Config) {
 			if !c.ConstantRate {
 				lr = eta0 / (1 + float64(float64(eta0*c.L2)*float64(steps)))
 			}
-			refStep(m, X, y, order[start:min(start+batch, len(order))], lr, c.L2)
+			refStep(it, X, y, order[start:min(start+batch, len(order))], lr, c.L2)
 			steps++
+			if !c.ConstantRate && (steps%((64+batch-1)/batch) == 0 || start+batch >= len(order)) {
+				snapshots++
+				rho := 8 / float64(snapshots+7)
+				for k := range m.W {
+					for d := range m.W[k] {
+						m.W[k][d] += float64(rho * (it.W[k][d] - m.W[k][d]))
+					}
+					m.B[k] += float64(rho * (it.B[k] - m.B[k]))
+				}
+			}
 		}
 	}
 }
@@ -545,14 +574,15 @@ func maxRelDiff(a, b *Model) float64 {
 
 // TestTrainPlain checks that Train, a loop of Steps, lands on the weights
 // of plainTrain, a loop of refSteps, to 1e-12 relative, on shapes that are
-// not multiples of any unroll width or part size.
+// not multiples of any unroll width or part size: the last iterate of a
+// constant step, and the average of decaying ones.
 func TestTrainPlain(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 31))
 	for _, sh := range []struct{ K, D, N int }{{2, 1, 30}, {3, 5, 40}, {5, 130, 50}, {10, 300, 64}, {13, 257, 33}} {
 		X, y := randData(rng, sh.N, sh.D, sh.K)
 		for _, batch := range []int{1, 3, 8, sh.N} {
 			for _, lambda := range []float64{0, 0.1} {
-				c := Config{LearningRate: 0.05, Epochs: 3, BatchSize: batch, L2: lambda, Seed: 4}
+				c := Config{LearningRate: 0.05, Epochs: 3, BatchSize: batch, L2: lambda, Seed: 4, ConstantRate: lambda == 0}
 				fast, plain := randModel(rng, sh.K, sh.D, 0.1), New(sh.K, sh.D)
 				fast.copyTo(plain)
 				if err := fast.Train(X, y, c); err != nil {
@@ -704,29 +734,55 @@ func TestTrainBadModel(t *testing.T) {
 // documented default.
 func TestConfigDefaults(t *testing.T) {
 	X, y := randData(rand.New(rand.NewPCG(36, 36)), 20, 3, 3)
-	a, b := New(3, 3), New(3, 3)
-	if err := a.Train(X, y, Config{}); err != nil {
+	eta1, err := LearningRate(X, 1, 0.1)
+	if want := 1 / plainL(X, 0.1); err != nil || eta1 != want {
+		t.Errorf("LearningRate(X, 1, 0.1) = %v, %v, want 1/L = %v", eta1, err, want)
+	}
+	for _, tt := range []struct{ zero, written Config }{
+		{Config{}, Config{LearningRate: 1 / plainL(X, 0), Epochs: 0, BatchSize: 1, L2: 0, Seed: 0}},
+		{Config{L2: 0.1}, Config{LearningRate: eta1, L2: 0.1}},
+		{Config{ConstantRate: true}, Config{LearningRate: 1 / plainL(X, 0), Epochs: DefaultEpochs, ConstantRate: true}},
+	} {
+		a, b := New(3, 3), New(3, 3)
+		if err := a.Train(X, y, tt.zero); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Train(X, y, tt.written); err != nil {
+			t.Fatal(err)
+		}
+		if !sameModel(a, b) {
+			t.Errorf("Train with %+v differs from Train with its defaults written out, %+v", tt.zero, tt.written)
+		}
+	}
+	if DefaultEpochs != 10 || MaxEpochs != 1000 {
+		t.Errorf("DefaultEpochs, MaxEpochs = %v, %v, want 10 and 1000 as documented", DefaultEpochs, MaxEpochs)
+	}
+}
+
+// TestTrainUntilConverged checks the stopping rule of Epochs = 0: Train
+// stops after the first epoch e ≥ 2 at which J(W̄) has fallen by less than
+// 0.1% since epoch ⌊e/2⌋, and not before.
+func TestTrainUntilConverged(t *testing.T) {
+	X, y := randData(rand.New(rand.NewPCG(37, 37)), 200, 4, 3)
+	const lambda = 0.01
+	m := New(3, 4)
+	var J []float64
+	err := m.Train(X, y, Config{L2: lambda, Progress: func(epoch int, loss float64) error {
+		J = append(J, loss+lambda/2*sqNorm(m))
+		return nil
+	}})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Train(X, y, Config{LearningRate: 1 / plainL(X, 0), Epochs: DefaultEpochs, BatchSize: 1, L2: 0, Seed: 0}); err != nil {
-		t.Fatal(err)
+	stop := len(J)
+	for e := 2; e <= len(J); e++ {
+		if J[e/2-1]-J[e-1] < 1e-3*J[e-1] {
+			stop = e
+			break
+		}
 	}
-	if !sameModel(a, b) {
-		t.Errorf("Train with Config{} differs from Train with the defaults written out")
-	}
-	if DefaultEpochs != 10 {
-		t.Errorf("DefaultEpochs = %v, want 10 as documented", DefaultEpochs)
-	}
-	// With L2, the default schedule decays; written out, it is the same.
-	a, b = New(3, 3), New(3, 3)
-	if err := a.Train(X, y, Config{L2: 0.1}); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Train(X, y, Config{LearningRate: 1 / plainL(X, 0.1), Epochs: DefaultEpochs, L2: 0.1}); err != nil {
-		t.Fatal(err)
-	}
-	if !sameModel(a, b) {
-		t.Errorf("Train with Config{L2: 0.1} differs from Train with η₀ = 1/L written out")
+	if stop != len(J) || len(J) < 2 || len(J) >= MaxEpochs {
+		t.Errorf("Train until converged took %d epochs, want %d: the first e ≥ 2 with J(e/2) − J(e) < 1e-3·J(e)", len(J), stop)
 	}
 }
 
@@ -951,14 +1007,13 @@ func TestTrainMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	runtime.ReadMemStats(&after)
-	// Train's own: the copy of the model, N row headers for the batch, and
-	// N ints each for its labels and the order. Each of the 2 steps: at
-	// most a new scratch (a collection may have emptied the pool), with
-	// N·(K + 1) numbers for a_n and C_n, N row headers and N labels for
-	// its helpers. The allocator rounds each up to its size class, by up
-	// to a quarter; and 16 KiB for the rest.
-	const steps = 2
-	limit := (8*K*D+24*N+2*8*N+steps*(8*N*(K+1)+24*N+8*N))*5/4 + 1<<14
+	// Train's own: two copies of the model (the weights it was called
+	// with, and the iterate beside the average), N row headers for the
+	// batch, N ints each for its labels and the order, and a scratch with
+	// N·(K + 2) numbers for z_n, a_n, max|z_n| and C_n. The allocator rounds
+	// each up to its size class, by up to a quarter; and 16 KiB for the
+	// rest, Loss at the end among it.
+	limit := (2*8*K*D+24*N+2*8*N+8*N*(K+2))*5/4 + 1<<14
 	if got := after.TotalAlloc - before.TotalAlloc; got > uint64(limit) {
 		t.Errorf("Train(full batch, N=%d, K=%d, D=%d) allocated %d bytes, want at most %d (X is %d bytes)", N, K, D, got, limit, 8*N*D)
 	}
@@ -1158,8 +1213,8 @@ func TestNilErrorIsUsable(t *testing.T) {
 		{"Step at η = 1.7e308", wine, wineY, Config{LearningRate: 1.7e308}, ErrDiverged},
 		{"Step at η = 1e300, huge but finite", wine, wineY, Config{LearningRate: 1e300}, nil},
 		{"Step at η = 10, fine", wine, wineY, Config{LearningRate: 10}, nil},
-		{"Train worse than guessing", [][]float64{{-2}, {1}, {-1}, {-2}}, []int{0, 1, 1, 1}, Config{LearningRate: 3, Epochs: 6}, ErrDiverged},
-		{"Train worse than guessing, full batch", [][]float64{{1}, {1}, {1}}, []int{0, 0, 1}, Config{LearningRate: 100, Epochs: 1, BatchSize: 3}, ErrDiverged},
+		{"Train worse than guessing", [][]float64{{-2}, {1}, {-1}, {-2}}, []int{0, 1, 1, 1}, Config{LearningRate: 3, Epochs: 6, ConstantRate: true}, ErrDiverged},
+		{"Train worse than guessing, full batch", [][]float64{{1}, {1}, {1}}, []int{0, 0, 1}, Config{LearningRate: 100, Epochs: 1, BatchSize: 3, ConstantRate: true}, ErrDiverged},
 		{"Progress writes a NaN in the last epoch", wine, wineY, Config{Epochs: 2, Progress: func(epoch int, _ float64) error {
 			return nil // replaced below
 		}}, ErrValue},
