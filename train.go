@@ -412,10 +412,10 @@ type Config struct {
 	// suits online learning from data that drift, and teaching.
 	ConstantRate bool
 	// Epochs is the number of passes over the data. Zero means until
-	// converged: after each epoch e ≥ 2 Train measures J(W̄) on X and stops
-	// once it has fallen by less than 0.1% over the last half of the
-	// epochs, J(W̄ after epoch ⌊e/2⌋) − J(W̄) < 10⁻³·J(W̄), or after
-	// MaxEpochs. With ConstantRate, zero means DefaultEpochs.
+	// converged: after each epoch Train measures J(W̄) on X, and from epoch
+	// e = 16 on it stops once J has fallen by less than 0.1% over the last
+	// half of the epochs, J(W̄ after epoch ⌊e/2⌋) − J(W̄) < 10⁻³·J(W̄), or
+	// after MaxEpochs. With ConstantRate, zero means DefaultEpochs.
 	Epochs int
 	// BatchSize is the number of examples averaged in each step. Zero means
 	// 1, plain stochastic gradient descent; a value ≥ N means full-batch
@@ -611,7 +611,7 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 			}
 			J = append(J, L+float64(c.L2/2*W2))
 		}
-		converged := c.Epochs == 0 && w != m && epoch >= 2 && J[epoch/2-1]-J[epoch-1] < 1e-3*J[epoch-1]
+		converged := c.Epochs == 0 && w != m && epoch >= 16 && J[epoch/2-1]-J[epoch-1] < 1e-3*J[epoch-1]
 		if c.Progress != nil {
 			team.rest() // no helper spins while Progress runs
 			err := c.Progress(epoch, L)
