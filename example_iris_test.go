@@ -114,3 +114,76 @@ func Example_iris() {
 	// x = [6.4 3.2 4.5 1.5]  label 1  p = [0.0203 0.7782 0.2016]  predicted 1
 	// x = [6.3 2.9 5.6 1.8]  label 2  p = [0.0007 0.2059 0.7934]  predicted 2
 }
+
+// A class that is rare in the training rows is easy to miss: here every
+// fourth flower is held out to test on, and of the virginica (class 2)
+// among the rest only every eighth is kept. Weighting each class by the
+// inverse of its share, so that all three weigh the same in J, finds
+// more of them.
+func ExampleBalancedWeights() {
+	X, y, err := readCSV("testdata/iris.csv")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var Xtrain, Xtest [][]float64
+	var ytrain, ytest []int
+	for n := range X {
+		switch {
+		case n%4 == 3:
+			Xtest, ytest = append(Xtest, X[n]), append(ytest, y[n])
+		case y[n] != 2 || n%8 == 0:
+			Xtrain, ytrain = append(Xtrain, X[n]), append(ytrain, y[n])
+		}
+	}
+	mu, sigma, err := softmax.MeanStd(Xtrain)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	Xs, _ := softmax.Standardize(nil, Xtrain, mu, sigma)
+	// w_n = N/(K·N_{y_n}): the rare class's rows weigh the most.
+	w, err := softmax.BalancedWeights(ytrain, 3)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var wk [3]float64 // the weight of a row of each class
+	for n, label := range ytrain {
+		wk[label] = w[n]
+	}
+	fmt.Printf("training rows of each class %v, weighted %.4f\n", count(ytrain), wk)
+	for _, weights := range [][]float64{nil, w} {
+		m := softmax.New(3, 4)
+		if err := m.Train(Xs, ytrain, softmax.Config{L2: 0.01, Seed: 1, Weights: weights}); err != nil {
+			fmt.Println(err)
+			return
+		}
+		if err := m.Fold(mu, sigma); err != nil {
+			fmt.Println(err)
+			return
+		}
+		// The recall of each class: the share of its test rows predicted so.
+		var found [3]int
+		for n, x := range Xtest {
+			if m.Predict(x) == ytest[n] {
+				found[ytest[n]]++
+			}
+		}
+		all := count(ytest)
+		fmt.Printf("weighted %-5v recall: setosa %d/%d, versicolor %d/%d, virginica %d/%d\n", weights != nil, found[0], all[0], found[1], all[1], found[2], all[2])
+	}
+	// Output:
+	// training rows of each class [38 37 6], weighted [0.7105 0.7297 4.5000]
+	// weighted false recall: setosa 12/12, versicolor 13/13, virginica 5/12
+	// weighted true  recall: setosa 12/12, versicolor 13/13, virginica 9/12
+}
+
+// count returns the number of labels of each of the three classes.
+func count(y []int) [3]int {
+	var c [3]int
+	for _, label := range y {
+		c[label]++
+	}
+	return c
+}

@@ -91,8 +91,11 @@ func (m *Model) step(s *scratch, lr, lambda float64, c *crew, guard bool) (float
 	if n := s.failed(); n >= 0 {
 		return 0, m.notFinite(n, X[n], s.C[n])
 	}
-	var C float64 // the mean of the C_n, each divided by |S| as it is added
-	for _, Cn := range s.C {
+	var C float64 // the mean of the f_n·C_n, each divided by |S| as it is added
+	for n, Cn := range s.C {
+		if s.f != nil {
+			Cn = float64(Cn * s.f[n])
+		}
 		C += Cn / float64(N)
 	}
 	before := s.guard(guard, lr) // the model, if the step may overflow
@@ -191,6 +194,7 @@ type scratch struct {
 	a               []float64   // z_n, then a_n, in a[n·K : (n+1)·K]
 	z               []float64   // max_k |z_nk|, NaN or +Inf where z_n is not finite
 	C               []float64   // C_n, or NaN where z_n is not finite
+	f               []float64   // the rows' weight factors w_n/w̄, or nil for all 1
 	c               float64     // η/|S|
 	decay           float64     // 1 − ηλ
 	forward, update func(lo, hi int)
@@ -208,7 +212,7 @@ func newScratch() *scratch {
 // put returns s to the pool, without references to the caller's data.
 func (s *scratch) put() {
 	clear(s.X)
-	s.m, s.X, s.y = nil, s.X[:0], s.y[:0]
+	s.m, s.X, s.y, s.f = nil, s.X[:0], s.y[:0], nil
 	scratchPool.Put(s)
 }
 
@@ -232,8 +236,12 @@ func (s *scratch) forwardRows(lo, hi int) {
 		if !(s.z[n] <= math.MaxFloat64) {
 			s.C[n] = math.NaN()
 		}
+		c := s.c
+		if s.f != nil {
+			c = float64(c * s.f[n]) // the row's weight, f_n = w_n/w̄
+		}
 		for k := range a {
-			a[k] *= s.c // a_n = c·(p_n − t_n)
+			a[k] *= c // a_n = c·f_n·(p_n − t_n)
 		}
 	}
 }
@@ -381,11 +389,14 @@ func checkRates(lr, lambda float64) error {
 }
 
 // DefaultEpochs is the number of epochs of a zero Config.Epochs on the
-// plain path (ConstantRate), and MaxEpochs the most that Train takes
-// otherwise, until converged.
+// plain path (ConstantRate). Otherwise Train goes on until converged, for
+// at most MaxEpochs epochs, or on a data set of fewer than 10⁴ rows for
+// as many as make 10⁷ visits to rows, where epochs are cheap and a small
+// data set can take many to converge.
 const (
 	DefaultEpochs = 10
 	MaxEpochs     = 1000
+	maxVisits     = 10_000_000
 )
 
 // Config sets how [Model.Train] trains. The zero Config is usable: every
@@ -415,7 +426,8 @@ type Config struct {
 	// converged: after each epoch Train measures J(W̄) on X, and from epoch
 	// e = 16 on it stops once J has fallen by less than 0.1% over the last
 	// half of the epochs, J(W̄ after epoch ⌊e/2⌋) − J(W̄) < 10⁻³·J(W̄), or
-	// after MaxEpochs. With ConstantRate, zero means DefaultEpochs.
+	// after MaxEpochs (more for small data sets: see MaxEpochs). With
+	// ConstantRate, zero means DefaultEpochs.
 	Epochs int
 	// BatchSize is the number of examples averaged in each step. Zero means
 	// 1, plain stochastic gradient descent; a value ≥ N means full-batch
@@ -425,6 +437,14 @@ type Config struct {
 	// J = (1/N)·Σ_n C_n + (λ/2)·‖W‖². The biases are not penalised. Zero
 	// means no penalty.
 	L2 float64
+	// Weights, if not nil, holds one weight w_n ≥ 0 for each row of X, and
+	// Train minimises J = Σ_n w_n·C_n/Σ_n w_n + (λ/2)·‖W‖² instead (see the
+	// package doc): a weight of 2 counts the row twice, and
+	// [BalancedWeights] gives every class the same total weight. Nil means
+	// every w_n = 1, and weights that are all equal give the same model bit
+	// for bit. The step from the data, the loss Progress reports and the
+	// stopping rule weigh each row by w_n/w̄, w̄ the mean weight.
+	Weights []float64
 	// Seed seeds the random order in which each epoch visits the examples.
 	// Every value, 0 included, is a valid seed; the same data, Config and
 	// Seed give bit-identical weights. Each call of Train starts the
@@ -473,9 +493,16 @@ func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 			return 0, fmt.Errorf("%w: row %d has %d features, want %d as in row 0", ErrShape, n, len(x), len(X[0]))
 		}
 	}
-	L, err := curvature(X, lambda)
+	return learningRate(X, nil, batch, lambda)
+}
+
+// learningRate is LearningRate, checked, for rows weighted by f_n = w_n/w̄
+// (nil for all 1): each row's term in the means of L and L_J is taken f_n
+// times, as its gradient is in the steps.
+func learningRate(X [][]float64, f []float64, batch int, lambda float64) (float64, error) {
+	L, err := curvature(X, f, lambda)
 	if B := min(batch, len(X)); B > 1 && err == nil {
-		return min(float64(B)/L, 8/curvatureJ(X, lambda)), nil
+		return min(float64(B)/L, 8/curvatureJ(X, f, lambda)), nil
 	}
 	return 1 / L, err
 }
@@ -538,9 +565,13 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 	if err := m.checkWeights(); err != nil {
 		return err
 	}
+	f, err := factors(c.Weights, len(X))
+	if err != nil {
+		return err
+	}
 	eta0 := c.LearningRate
 	if eta0 == 0 {
-		if eta0, err = LearningRate(X, batch, c.L2); err != nil {
+		if eta0, err = learningRate(X, f, batch, c.L2); err != nil {
 			return err
 		}
 	}
@@ -549,6 +580,9 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 	}
 	N := len(X)
 	batch = min(batch, N)
+	if epochs == 0 { // until converged
+		epochs = max(MaxEpochs, maxVisits/N)
+	}
 	start := m.Clone() // the weights Train was called with, put back on an error
 	shape := m.shape() // and the model's slices, put back if Progress reshapes it
 	w := m             // the model the steps move
@@ -564,18 +598,29 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 	team := newCrew(batch*m.Classes()*m.Features(), trainWork)
 	defer team.stop()
 	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
+	resample := f != nil && batch < N // minibatches visit rows as often as their weights say
+	urng := rand.New(rand.NewPCG(c.Seed, seedStream+1))
 	t, every := 0, (averageEvery+batch-1)/batch // the steps taken; W̄ takes in every every-th
 	var avg averager
 	var J []float64 // J(W̄) after each epoch, when Train measures it
 	var L float64   // the mean cross-entropy of the epoch
 	for epoch := 1; epoch <= epochs; epoch++ {
-		rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		if resample {
+			order = visits(order[:0], f, urng.Float64())
+		}
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		var total float64 // Σ_n C_n/N over the epoch
-		for i := 0; i < N; i += batch {
-			S := order[i:min(i+batch, N)]
+		for i := 0; i < len(order); i += batch {
+			S := order[i:min(i+batch, len(order))]
 			s.X, s.y = s.X[:0], s.y[:0]
 			for _, n := range S {
 				s.X, s.y = append(s.X, X[n]), append(s.y, y[n])
+			}
+			if f != nil && !resample {
+				s.f = s.f[:0]
+				for _, n := range S {
+					s.f = append(s.f, f[n])
+				}
 			}
 			eta := eta0
 			if !c.ConstantRate {
@@ -588,7 +633,7 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 			}
 			t++
 			total += float64(C * (float64(len(S)) / float64(N))) // the batch's share of the mean
-			if w != m && (t%every == 0 || i+batch >= N) {
+			if w != m && (t%every == 0 || i+batch >= len(order)) {
 				avg.add(m, w) // every every-th step's weights, and those that end the epoch
 			}
 		}
@@ -601,7 +646,7 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 		}
 		if w != m && (c.Epochs == 0 || c.Progress != nil) {
 			team.rest()
-			if L, err = m.Loss(X, y); err != nil {
+			if L, err = m.loss(X, y, f); err != nil {
 				start.copyTo(m)
 				return fmt.Errorf("%w (%v)", divergedIn(epoch, eta0), err)
 			}
@@ -631,7 +676,7 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 			break
 		}
 	}
-	if err := m.trained(start, X, y, eta0); err != nil {
+	if err := m.trained(start, X, y, f, eta0); err != nil {
 		start.copyTo(m)
 		return err
 	}
@@ -666,6 +711,84 @@ func (a *averager) add(m, w *Model) {
 	}
 }
 
+// factors returns the factors f_n = w_n/w̄ of the weights w of N rows,
+// w̄ = (1/N)·Σ_n w_n, or nil for nil weights.
+// The error wraps ErrShape for a length other than N, and ErrValue for a
+// weight that is negative, NaN or infinite, or weights that are all 0.
+// Equal weights give nil, as they change nothing.
+func factors(w []float64, N int) ([]float64, error) {
+	if w == nil {
+		return nil, nil
+	}
+	if len(w) != N {
+		return nil, fmt.Errorf("%w: %d weights for %d rows", ErrShape, len(w), N)
+	}
+	var wmax, s float64 // max_n w_n, and Σ_n w_n/wmax, which cannot overflow
+	for n, wn := range w {
+		if !(wn >= 0 && wn <= math.MaxFloat64) {
+			return nil, fmt.Errorf("%w: row %d has the weight %v, want a finite w ≥ 0", ErrValue, n, wn)
+		}
+		wmax = max(wmax, wn)
+	}
+	if wmax == 0 {
+		return nil, fmt.Errorf("%w: every weight is 0", ErrValue)
+	}
+	for _, wn := range w {
+		s += wn / wmax
+	}
+	if s == float64(N) {
+		return nil, nil // equal weights are no weights
+	}
+	mean := float64(wmax * (s / float64(N))) // w̄
+	f := make([]float64, N)
+	for n, wn := range w {
+		f[n] = wn / mean
+	}
+	return f, nil
+}
+
+// visits appends to order the rows that an epoch of minibatches visits
+// for the weight factors f_n (which sum to N): row n as many times as
+// there are integers k with k + u in [F_{n−1}, F_n), F_n = f_1 + … + f_n,
+// for u in [0, 1), which is ⌊f_n⌋ or ⌈f_n⌉ times and f_n times on average
+// (systematic sampling).
+func visits(order []int, f []float64, u float64) []int {
+	var F float64 // F_{n−1}
+	k := 0.0      // the next k, with k + u ≥ F
+	for n, fn := range f {
+		F += fn
+		for ; k+u < F; k++ {
+			order = append(order, n)
+		}
+	}
+	return order
+}
+
+// BalancedWeights returns the weights w_n = N/(K·N_{y_n}) of the N labels
+// y, with K = classes and N_k the number of rows of class k: each class
+// present then has the total weight N/K, as if the classes were equally
+// common (scikit-learn's "balanced"). The error wraps ErrEmpty for no
+// labels and ErrLabel for a label outside [0, classes).
+func BalancedWeights(y []int, classes int) ([]float64, error) {
+	if len(y) == 0 {
+		return nil, ErrEmpty
+	}
+	for n, label := range y {
+		if label < 0 || label >= classes {
+			return nil, fmt.Errorf("%w: row %d has label %d, want one in [0, %d)", ErrLabel, n, label, classes)
+		}
+	}
+	count := make([]int, classes)
+	for _, label := range y {
+		count[label]++
+	}
+	w := make([]float64, len(y))
+	for n, label := range y {
+		w[n] = float64(len(y)) / float64(classes*count[label])
+	}
+	return w, nil
+}
+
 // sumSquares returns Σ_i v_i², summed in order.
 func sumSquares(v []float64) float64 {
 	var s float64
@@ -683,12 +806,12 @@ func sumSquares(v []float64) float64 {
 // started from: a step far too large, which a bounded gradient lets run
 // on without overflow. It costs a pass of Loss over X, and a second one
 // only for a model worse than guessing.
-func (m *Model) trained(start *Model, X [][]float64, y []int, eta0 float64) error {
+func (m *Model) trained(start *Model, X [][]float64, y []int, f []float64, eta0 float64) error {
 	const kept = "the model keeps the weights Train was called with"
 	if err := m.checkWeights(); err != nil {
 		return fmt.Errorf("%w after training (Progress may read the model, not change it); %s", err, kept)
 	}
-	L, err := m.Loss(X, y)
+	L, err := m.loss(X, y, f)
 	if err != nil {
 		return fmt.Errorf("%w at learning rate %g: after training, %v; %s", ErrDiverged, eta0, err, kept)
 	}
@@ -696,7 +819,7 @@ func (m *Model) trained(start *Model, X [][]float64, y []int, eta0 float64) erro
 	if L <= guess {
 		return nil
 	}
-	L0, err := start.Loss(X, y)
+	L0, err := start.loss(X, y, f)
 	if err != nil || L <= L0 {
 		return nil // it started worse, and made progress
 	}
@@ -713,7 +836,7 @@ func (m *Model) trained(start *Model, X [][]float64, y []int, eta0 float64) erro
 // of C with respect to z, diag(p) − p·pᵀ, is at most ½·I (Böhning), and
 // z is linear in (x, 1), so along a step of the weights and the bias the
 // second derivative of C is at most ½·(‖x‖² + 1), and the penalty adds λ.
-func curvature(X [][]float64, lambda float64) (float64, error) {
+func curvature(X [][]float64, f []float64, lambda float64) (float64, error) {
 	N := float64(len(X))
 	var s float64 // mean_n(‖x_n‖² + 1)
 	for n, x := range X {
@@ -725,6 +848,9 @@ func curvature(X [][]float64, lambda float64) (float64, error) {
 			if err := finiteRow(n, x); err != nil {
 				return 0, err
 			}
+		}
+		if f != nil {
+			q = float64(q * f[n])
 		}
 		s += q / N
 	}
@@ -739,7 +865,7 @@ func curvature(X [][]float64, lambda float64) (float64, error) {
 // bounds the curvature of J as L bounds that of one example's C, by the
 // same argument. λ_max is estimated by ten rounds of the power method,
 // v ← M·v/‖M·v‖ from v of ones, on at most 4096 evenly spaced rows.
-func curvatureJ(X [][]float64, lambda float64) float64 {
+func curvatureJ(X [][]float64, f []float64, lambda float64) float64 {
 	D, step := len(X[0]), (len(X)+4095)/4096
 	v, Mv := fill(make([]float64, D+1), 1), make([]float64, D+1)
 	var lmax float64
@@ -750,6 +876,9 @@ func curvatureJ(X [][]float64, lambda float64) float64 {
 			xv := v[D] // x̃ᵀv, the last entry of x̃ being 1
 			for d, xd := range X[n] {
 				xv += float64(xd * v[d])
+			}
+			if f != nil {
+				xv = float64(xv * f[n])
 			}
 			for d, xd := range X[n] {
 				Mv[d] += float64(xv * xd)
@@ -839,11 +968,8 @@ func (c Config) resolve() (epochs, batch int, err error) {
 	case batch < 0:
 		return 0, 0, fmt.Errorf("%w: batch size %d, want ≥ 1, or 0 for 1", ErrConfig, batch)
 	}
-	switch {
-	case epochs == 0 && c.ConstantRate:
+	if epochs == 0 && c.ConstantRate {
 		epochs = DefaultEpochs
-	case epochs == 0:
-		epochs = MaxEpochs
 	}
 	if batch == 0 {
 		batch = 1

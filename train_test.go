@@ -1280,3 +1280,174 @@ func TestFoldRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestWeightedGradient checks the gradient of the weighted objective
+// J = Σ_n w_n·C_n/Σ_n w_n + (λ/2)·‖W‖² that a weighted full-batch step
+// descends, (1/N)·Σ_n f_n·(p_n − t_n)·x̃_nᵀ + λ·W with f_n = w_n/w̄,
+// against central differences of J for every weight and bias; and that
+// one such step of Train is W − η·∂J/∂W to 1e-12.
+func TestWeightedGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(53, 53))
+	const K, D, N = 3, 4, 7
+	X, y := randData(rng, N, D, K)
+	w := []float64{0.5, 2, 0, 1, 3.25, 1, 0.1}
+	var sw float64
+	for _, wn := range w {
+		sw += wn
+	}
+	for _, lambda := range []float64{0, 0.3} {
+		m := randModel(rng, K, D, 0.5)
+		J := func() float64 {
+			var s float64
+			for n, x := range X {
+				s += w[n] * CrossEntropy(m.Logits(nil, x), y[n])
+			}
+			return s/sw + lambda/2*sqNorm(m)
+		}
+		G, g := New(K, D), New(K, D)
+		for n, x := range X {
+			m.Gradient(g, x, y[n])
+			for k := range G.W {
+				for d := range G.W[k] {
+					G.W[k][d] += w[n] / sw * g.W[k][d]
+				}
+				G.B[k] += w[n] / sw * g.B[k]
+			}
+		}
+		for k := range G.W {
+			for d := range G.W[k] {
+				G.W[k][d] += lambda * m.W[k][d]
+			}
+		}
+		checkGradient(t, fmt.Sprintf("weighted gradient λ=%v", lambda), m, G, J)
+		const lr = 0.3
+		stepped := clone(m)
+		if err := stepped.Train(X, y, Config{LearningRate: lr, ConstantRate: true, Epochs: 1, BatchSize: N, L2: lambda, Weights: w}); err != nil {
+			t.Fatal(err)
+		}
+		want := clone(m)
+		for k := range want.W {
+			for d := range want.W[k] {
+				want.W[k][d] -= lr * G.W[k][d]
+			}
+			want.B[k] -= lr * G.B[k]
+		}
+		if r := maxRelDiff(stepped, want); r > 1e-12 {
+			t.Errorf("λ=%v: a weighted full-batch step differs from W − η·∂J/∂W by %.2g relative", lambda, r)
+		}
+	}
+}
+
+// TestWeightsRepeat checks that weights of 2 and 3 train as the rows
+// repeated twice and three times would, with full batches and a constant
+// step, to 1e-10 relative.
+func TestWeightsRepeat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(54, 54))
+	X, y := randData(rng, 12, 5, 3)
+	w := make([]float64, len(X))
+	var Xr [][]float64
+	var yr []int
+	for n := range X {
+		w[n] = float64(1 + n%3)
+		for range n%3 + 1 {
+			Xr, yr = append(Xr, X[n]), append(yr, y[n])
+		}
+	}
+	for _, lambda := range []float64{0, 0.01} {
+		a, b := New(3, 5), New(3, 5)
+		if err := a.Train(X, y, Config{LearningRate: 0.5, ConstantRate: true, Epochs: 50, BatchSize: len(X), L2: lambda, Weights: w}); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Train(Xr, yr, Config{LearningRate: 0.5, ConstantRate: true, Epochs: 50, BatchSize: len(Xr), L2: lambda}); err != nil {
+			t.Fatal(err)
+		}
+		if r := maxRelDiff(a, b); r > 1e-10 {
+			t.Errorf("λ=%v: weights 1, 2, 3 and the rows repeated 1, 2, 3 times differ by %.2g relative, want ≤ 1e-10", lambda, r)
+		}
+	}
+}
+
+// TestWeightsOnes checks that weights that are all equal give the same
+// model bit for bit as no weights, at batch 1, 16 and full, by default and
+// on the plain path.
+func TestWeightsOnes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(55, 55))
+	X, y := randData(rng, 40, 6, 4)
+	for _, ones := range [][]float64{fill(make([]float64, 40), 1), fill(make([]float64, 40), 0.3)} {
+		for _, batch := range []int{1, 16, 40} {
+			for _, constant := range []bool{false, true} {
+				c := Config{BatchSize: batch, ConstantRate: constant, L2: 0.01, Seed: 2, Epochs: 20 * btoi(constant)}
+				a, b := New(4, 6), New(4, 6)
+				if err := a.Train(X, y, c); err != nil {
+					t.Fatal(err)
+				}
+				c.Weights = ones
+				if err := b.Train(X, y, c); err != nil {
+					t.Fatal(err)
+				}
+				if !sameModel(a, b) {
+					t.Errorf("weights all %v, batch %d, ConstantRate %v: the model differs from the one without weights", ones[0], batch, constant)
+				}
+			}
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestWeightsBad checks that bad weights are refused with a clear error
+// before any weight changes.
+func TestWeightsBad(t *testing.T) {
+	X, y := [][]float64{{1, 2}, {3, 4}, {5, 6}}, []int{0, 1, 2}
+	for _, tt := range []struct {
+		name string
+		w    []float64
+		want error
+		word string
+	}{
+		{"too few", []float64{1, 1}, ErrShape, "2 weights for 3 rows"},
+		{"empty", []float64{}, ErrShape, "0 weights"},
+		{"negative", []float64{1, -1, 1}, ErrValue, "row 1 has the weight -1"},
+		{"NaN", []float64{1, 1, nan}, ErrValue, "row 2 has the weight NaN"},
+		{"+Inf", []float64{inf, 1, 1}, ErrValue, "row 0 has the weight +Inf"},
+		{"all zero", []float64{0, 0, 0}, ErrValue, "every weight is 0"},
+	} {
+		m := randModel(rand.New(rand.NewPCG(56, 56)), 3, 2, 1)
+		before := clone(m)
+		err := m.Train(X, y, Config{Weights: tt.w})
+		if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.word) {
+			t.Errorf("%s: Train = %v, want %v saying %q", tt.name, err, tt.want, tt.word)
+		}
+		if !sameModel(m, before) {
+			t.Errorf("%s: Train changed the model", tt.name)
+		}
+	}
+}
+
+// TestBalancedWeights checks w_n = N/(K·N_{y_n}) and the errors.
+func TestBalancedWeights(t *testing.T) {
+	// N = 6, K = 3, counts 3, 2, 1 (and none for a fourth class).
+	w, err := BalancedWeights([]int{0, 1, 0, 2, 1, 0}, 3)
+	if want := []float64{6.0 / 9, 6.0 / 6, 6.0 / 9, 6.0 / 3, 6.0 / 6, 6.0 / 9}; err != nil || !allBits(w, want) {
+		t.Errorf("BalancedWeights([0 1 0 2 1 0], 3) = %v, %v, want %v", w, err, want)
+	}
+	if w, err := BalancedWeights([]int{0, 1, 0}, 4); err != nil || !allBits(w, []float64{3.0 / 8, 3.0 / 4, 3.0 / 8}) {
+		t.Errorf("BalancedWeights([0 1 0], 4) = %v, %v, want [3/8 3/4 3/8]", w, err)
+	}
+	for _, tt := range []struct {
+		y       []int
+		classes int
+		want    error
+	}{
+		{nil, 3, ErrEmpty}, {[]int{0, 3}, 3, ErrLabel}, {[]int{-1}, 3, ErrLabel}, {[]int{0}, 0, ErrLabel},
+	} {
+		if _, err := BalancedWeights(tt.y, tt.classes); !errors.Is(err, tt.want) {
+			t.Errorf("BalancedWeights(%v, %d) = %v, want %v", tt.y, tt.classes, err, tt.want)
+		}
+	}
+}

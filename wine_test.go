@@ -224,3 +224,74 @@ func TestLearnWine(t *testing.T) {
 		t.Errorf("Accuracy = %v, want %d/%d as PredictAll counts", acc, right, len(Xtest))
 	}
 }
+
+// TestTrainBalancedOptimum checks that Train with balanced weights and
+// nothing else set comes within 0.5% of the minimum of the weighted
+// objective J = Σ_n w_n·C_n/Σ_n w_n + (λ/2)·‖W‖², λ = 1e-3, on standardised
+// wine and iris, whole and with the class 2 cut to every eighth row (6
+// rows of it left). The minima come from L-BFGS refined by Newton's
+// method (testdata/README.md).
+func TestTrainBalancedOptimum(t *testing.T) {
+	const lambda = 1e-3
+	for _, tt := range []struct {
+		name   string
+		cut    bool // keep the rows of class 2 only at n%8 == 0
+		Jstar  float64
+		counts string
+	}{
+		{"wine", false, 0.0255440190, "[59 71 48]"},
+		{"wine", true, 0.0184112771, "[59 71 6]"},
+		{"iris", false, 0.1023680784, "[50 50 50]"},
+		{"iris", true, 0.0392613294, "[50 50 6]"},
+	} {
+		X, y, err := readCSV("testdata/" + tt.name + ".csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var Xc [][]float64
+		var yc []int
+		counts := make([]int, 3)
+		for n := range X {
+			if !tt.cut || y[n] != 2 || n%8 == 0 {
+				Xc, yc = append(Xc, X[n]), append(yc, y[n])
+				counts[y[n]]++
+			}
+		}
+		if fmt.Sprint(counts) != tt.counts {
+			t.Fatalf("%s, cut %v: classes %v, want %s", tt.name, tt.cut, counts, tt.counts)
+		}
+		mu, sigma, err := softmax.MeanStd(Xc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		Xs, _ := softmax.Standardize(nil, Xc, mu, sigma)
+		w, err := softmax.BalancedWeights(yc, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := softmax.New(3, len(X[0]))
+		if err := m.Train(Xs, yc, softmax.Config{L2: lambda, Weights: w, Seed: 1}); err != nil {
+			t.Fatal(err)
+		}
+		var J, sw float64
+		for n, x := range Xs {
+			J += w[n] * softmax.CrossEntropy(m.Logits(nil, x), yc[n])
+			sw += w[n]
+		}
+		J = J/sw + lambda/2*sqNormW(m)
+		if gap := (J - tt.Jstar) / tt.Jstar; !(gap >= -1e-9 && gap < 5e-3) {
+			t.Errorf("%s, cut %v: weighted J = %.10f, (J − J*)/J* = %.2g, want in [0, 0.005) with J* = %.10f", tt.name, tt.cut, J, gap, tt.Jstar)
+		}
+	}
+}
+
+// sqNormW returns ‖W‖².
+func sqNormW(m *softmax.Model) float64 {
+	var s float64
+	for _, wk := range m.W {
+		for _, w := range wk {
+			s += w * w
+		}
+	}
+	return s
+}
