@@ -8,26 +8,18 @@ import (
 	"math"
 )
 
-// Gradient overwrites g with the gradient of the cross-entropy of one
-// example, the input x of class label, with respect to the weights and
-// biases of m, and returns that cross-entropy:
+// Gradient overwrites g with the gradient, with respect to the weights
+// and biases of m, of the cross-entropy of the input x of class label, and
+// returns that cross-entropy:
 //
-//	C        = CrossEntropy(W·x + b, label)
-//	∂C/∂W    = (p − t)·xᵀ,   that is ∂C/∂W[k][d] = (p_k − t_k)·x_d
-//	∂C/∂b    = p − t
+//	C = CrossEntropy(W·x + b, label),   ∂C/∂W[k][d] = (p_k − t_k)·x_d,   ∂C/∂b = p − t
 //
-// where p = Softmax(W·x + b) and t is one-hot at label. For the true class
-// this reads (p_label − 1)·x_d, for every other class p_k·x_d.
-//
-// A NaN or infinite feature gives NaN or infinite entries in g and in C.
-//
-// Gradient does not allocate; it uses g.B as scratch for the logits. It
-// writes g while it reads m and x, so g must not share memory with either
-// (g may not be m, nor hold any of m's rows or biases, and x may not be
-// g.B or part of g.W); it checks only that g is not m. Gradient panics if
-// the model is not K×D with K ≥ 2, if len(x) != D, if label is outside
-// [0, K), if g is m, or if g does not have the shape of m (K rows of D
-// weights and K biases).
+// with p = Softmax(W·x + b) and t one-hot at label: (p_label − 1)·x_d for
+// the true class, p_k·x_d for the others. A NaN or infinite feature gives
+// NaN or infinite entries. Gradient does not allocate; it uses g.B as
+// scratch. g must not share memory with m or x; only g == m is checked.
+// Gradient panics if the model is not K×D with K ≥ 2, if len(x) != D, if
+// label is outside [0, K), if g is m, or if g does not have m's shape.
 func (m *Model) Gradient(g *Model, x []float64, label int) float64 {
 	m.mustGradient(g, x)
 	if label < 0 || label >= m.Classes() {

@@ -6,205 +6,159 @@
 // probabilities by the softmax, trained by stochastic gradient descent on
 // the cross-entropy.
 //
-// The package is small enough to read beside the derivation it implements,
-// and every equation below is a function, a test and an example. Symbols
-// are used the same way everywhere: K classes, D features, N examples; x
-// is one input (D numbers), z the K logits, p the K probabilities, t the
-// target distribution, j (or y, or label) the true class; W the K×D
-// weights, b the K biases, η the learning rate, λ the weight decay.
+// Every equation below is a function, a test and an example. The symbols
+// are the same everywhere: K classes, D features, N examples; x one input
+// (D numbers), z the K logits, p the K probabilities, t the target
+// distribution, j (or y, or label) the true class; W the K×D weights, b
+// the K biases, η the learning rate, λ the weight decay.
 //
 // # Model
 //
-// A [Model] holds the weight matrix W, whose row k is the weight vector w_k
-// of class k, and the biases b. An input x gets one score, or logit, per
-// class ([Model.Logits]):
+// A [Model] holds W, whose row k is the weight vector w_k of class k, and
+// the biases b. An input x gets one score, or logit, per class
+// ([Model.Logits]), and the softmax turns them into a probability
+// distribution over the classes ([Softmax], [Model.Probabilities]):
 //
-//	z_k = w_kᵀx + b_k,   that is z = W·x + b
+//	z_k = w_kᵀx + b_k,   p_k = P(x belongs to class k) = exp(z_k) / Σ_j exp(z_j)
 //
-// The softmax turns the logits into a probability distribution over the
-// classes ([Softmax], [Model.Probabilities]):
-//
-//	p_k = P(x belongs to class k) = exp(z_k) / Σ_j exp(z_j)
-//
-// Each p_k lies in [0, 1], they sum to 1, and the largest logit gets the
-// largest probability, which is the predicted class ([Model.Predict]).
+// The largest logit has the largest probability: the predicted class
+// ([Model.Predict]).
 //
 // # Numerical stability
 //
-// exp overflows for arguments above about 709.78, so the formula as written
-// returns NaN for logits as ordinary as [1000 1001 1002]. Multiplying the
-// numerator and the denominator by exp(−m) changes nothing in exact
-// arithmetic, and with m = max_j z_j every exponent becomes ≤ 0:
+// exp overflows above about 709.78, so the formula as written gives NaN
+// for logits as ordinary as [1000 1001 1002]. Multiplying the numerator
+// and the denominator by exp(−m), m = max_j z_j, changes nothing in exact
+// arithmetic and makes every exponent ≤ 0:
 //
 //	p_k = exp(z_k − m) / Σ_j exp(z_j − m)
 //
-// The largest term of the sum is exp(0) = 1, so the sum lies in [1, K]: it
-// can neither overflow nor underflow to zero, and terms that underflow are
-// too small to matter next to the 1. The same shift gives the log-sum-exp
-// ([LogSumExp]) and the log-probabilities ([LogSoftmax]) without ever
-// forming a probability that might have rounded to 0:
+// The largest term of the sum is exp(0) = 1, so the sum lies in [1, K]:
+// it can neither overflow nor vanish. The same shift gives [LogSumExp] and
+// [LogSoftmax] without forming a probability that may have rounded to 0:
 //
-//	log Σ_j exp(z_j) = m + log(1 + r),   r = Σ_{j≠argmax} exp(z_j − m)
-//	log p_k          = (z_k − m) − log(1 + r)
+//	log Σ_j exp(z_j) = m + log1p(r),   log p_k = (z_k − m) − log1p(r),   r = Σ_{j≠argmax} exp(z_j − m)
 //
-// log(1 + r) is computed as log1p(r), which keeps full relative precision
-// when r is tiny: the loss of a confident right answer is a small positive
-// number rather than a rounded 0.
+// where log1p keeps full precision when r is tiny, so that the loss of a
+// confident right answer is a small positive number, not a rounded 0.
 //
 // # Loss
 //
-// The cross-entropy between a target distribution t and the model's
-// probabilities ([CrossEntropyTarget]) is
+// The cross-entropy between a target t and the probabilities
+// ([CrossEntropyTarget]) is C = −Σ_i t_i log p_i. When x belongs to class
+// j, t is one-hot and one term is left ([CrossEntropy]):
 //
-//	C = −Σ_i t_i log p_i
+//	C = −log p_j = −w_jᵀx + log Σ_k exp(w_kᵀx)
 //
-// When x belongs to class j, t is one-hot (t_j = 1, every other t_i = 0)
-// and the sum keeps a single term ([CrossEntropy]):
-//
-//	C = −log p_j = −log( exp(w_jᵀx) / Σ_k exp(w_kᵀx) ) = −w_jᵀx + log Σ_k exp(w_kᵀx)
-//
-// (the biases are left out of the derivation: b_k acts as the weight of an
-// extra input fixed at 1). Both functions compute C from the logits, as
-// (m − z_j) + log(1 + r), never as −log of a probability that may have
-// rounded to 0: CrossEntropy([1000 0], 1) is exactly 1000.
+// (b_k acts as the weight of an extra input fixed at 1, and is left out of
+// the derivation). Both are computed from the logits as (m − z_j) +
+// log1p(r), never as −log of a rounded probability: CrossEntropy([1000 0],
+// 1) is exactly 1000.
 //
 // # Gradient
 //
-// The derivation of the gradient follows a note by Kevin Swersky, written
-// for a course on neural networks. Take w_1j, the weight from the first
-// input x_1 to the output of the true class j (W[j][0] here, since Go
-// counts from 0). In C = −w_jᵀx + log Σ_k exp(w_kᵀx), the first term
-// changes with w_1j at the rate −x_1; in the second, only the term
-// exp(w_jᵀx) of the sum depends on w_1j, and the chain rule gives
-// exp(w_jᵀx)·x_1 / Σ_k exp(w_kᵀx) = p_j·x_1. So
+// The derivation follows a note by Kevin Swersky, written for a course on
+// neural networks. Take w_1j, the weight from the first input x_1 to the
+// true class j (W[j][0] here: Go counts from 0). In C = −w_jᵀx +
+// log Σ_k exp(w_kᵀx) the first term changes with w_1j at the rate −x_1;
+// in the second only the term exp(w_jᵀx) depends on it, and the chain rule
+// gives exp(w_jᵀx)·x_1 / Σ_k exp(w_kᵀx) = p_j·x_1. For another class i, w_1i
+// is not in the first term at all:
 //
-//	∂C/∂w_1j = −x_1 + p_j·x_1 = (p_j − 1)·x_1
+//	∂C/∂w_1j = −x_1 + p_j·x_1 = (p_j − 1)·x_1,   ∂C/∂w_1i = 0 + p_i·x_1 = (p_i − 0)·x_1
 //
-// For any other class i ≠ j, w_1i does not appear in the first term, and
-// the second gives
-//
-//	∂C/∂w_1i = 0 + p_i·x_1 = (p_i − 0)·x_1
-//
-// The 1 and the 0 are t_j and t_i, so both cases are one formula, for
-// every input d and class k:
+// The 1 and the 0 are t_j and t_i, so both are one formula:
 //
 //	∂C/∂W[k][d] = (p_k − t_k)·x_d,   that is ∂C/∂W = (p − t)·xᵀ,   ∂C/∂b = p − t
 //
-// The gradient is the outer product of the error of the probabilities with
-// the input. It is zero exactly when p = t: each step of gradient descent
-// moves the weights so as to bring the probabilities towards the target,
-// raising p_j and lowering the others, in proportion to how wrong each is.
-// For a target that is not one-hot the same steps give ∂C/∂z = p − t, and
-// (Σ_i t_i)·p − t for any real t. [Model.Gradient] and
-// [Model.GradientTarget] compute the gradient together with the loss it
-// differentiates.
+// It is zero exactly when p = t: a step against it moves every
+// probability towards the target, in proportion to how wrong it is. For
+// any real t the same steps give ∂C/∂z = (Σ_i t_i)·p − t.
+// [Model.Gradient] and [Model.GradientTarget] return it with the loss.
 //
 // # Training
 //
-// [Model.Train] minimises the mean cross-entropy over N examples plus a
-// penalty on the size of the weights (not of the biases):
+// [Model.Train] minimises the mean cross-entropy of N examples, each of
+// weight w_n (1 unless [Config].Weights says otherwise), plus a penalty on
+// the weights (not the biases):
 //
-//	J(W, b) = (1/N)·Σ_n C_n + (λ/2)·‖W‖²
+//	J(W, b) = Σ_n w_n·C_n / Σ_n w_n + (λ/2)·‖W‖²
 //
-// by stochastic gradient descent. One step ([Model.Step]) on a minibatch S
-// of examples moves the weights against the gradient of the minibatch's
-// share of J, each p_n computed with the weights before the step:
+// by stochastic gradient descent. With f_n = w_n/w̄, w̄ the mean weight,
+// ∂J/∂W = (1/N)·Σ_n f_n·(p_n − t_n)·x_nᵀ + λ·W: each example's gradient
+// is the note's, taken f_n times. A step ([Model.Step]) on a minibatch S
+// descends the minibatch's share of J, every p_n from the weights before
+// the step:
 //
-//	W ← W − η·((1/|S|)·Σ_{n∈S} (p_n − t_n)·x_nᵀ + λ·W)
-//	b ← b − η·(1/|S|)·Σ_{n∈S} (p_n − t_n)
+//	W ← W − η·((1/|S|)·Σ_{n∈S} (p_n − t_n)·x_nᵀ + λ·W),   b ← b − η·(1/|S|)·Σ_{n∈S} (p_n − t_n)
 //
-// Train is a loop of such steps: each epoch shuffles the examples in an
-// order drawn from [Config].Seed and steps on each batch of
-// Config.BatchSize in turn. A loop of one's own calls Step: an online
-// learner, one example at a time as they arrive (the example of Step named
-// online), or a schedule of one's own.
+// A full batch scales each term by f_n. Minibatches visit each row ⌊f_n⌋
+// or ⌈f_n⌉ times an epoch instead, f_n on average: a weight of 2 is the
+// row given twice, in many small steps rather than a few large ones.
+// Each epoch shuffles the examples, in an order drawn from Config.Seed.
+// A loop of one's own calls Step: the example of Step named online.
 //
 // # Step size
 //
-// How large a step can be is the next derivative of C. Differentiating
-// ∂C/∂z_k = p_k − t_k once more, with ∂p_k/∂z_j = p_k·(δ_kj − p_j),
-// gives the curvature of C in the logits:
+// How far a step may go is set by the next derivative. Differentiating
+// ∂C/∂z_k = p_k − t_k once more gives ∂²C/∂z∂zᵀ = diag(p) − p·pᵀ ≤ ½·I
+// (Böhning, 1992), and z is linear in x̃ = (x, 1), so along a step of
+// (W, b) of unit length C_n curves by at most ½·‖x̃_n‖², and J by at most
 //
-//	∂²C/∂z∂zᵀ = diag(p) − p·pᵀ  ≤  ½·I
+//	L = ½·mean_n(f_n·‖x̃_n‖²) + λ   along one example,   L_J = ½·λ_max(mean_n f_n·x̃_n·x̃_nᵀ) + λ   along all
 //
-// (Böhning, 1992: no direction curves C by more than ½). The logits are
-// linear in the weights and the bias, z_k = w_kᵀx + b_k, so along any step
-// of (W, b) of unit length the second derivative of C_n is at most
-// ½·(‖x_n‖² + 1), and the penalty adds λ. The mean over the examples,
+// A step of 1/L cannot overshoot along the example it takes, on average:
+// that is the step on one example ([LearningRate]). A batch of B has 1/B
+// of the gradient's variance, so B steps of 1/L and one of B/L move the
+// weights as far with as much noise (the linear scaling rule), as long
+// as the batch's step does not overshoot J itself: L_J bounds the
+// curvature of J for any p, and is reached only where p is split evenly
+// between two classes, while at the start, p = 1/K, J curves by
+// λ_max/K. The step of a batch is min(B/L, 8/L_J); the factor 8 is
+// measured (see the README). Each step multiplies W by 1 − ηλ, which
+// grows the weights geometrically once ηλ > 2: Step and Train refuse
+// ηλ ≥ 2. On features of very different spreads a step small enough
+// for the steepest direction crawls along the flattest: standardise them
+// ([MeanStd], [Standardize], and [Model.Fold] to take raw rows after).
 //
-//	L = ½·mean_n(‖x_n‖² + 1) + λ
+// # Averaging
 //
-// bounds how fast the gradient of J can turn, and a step of η = 1/L cannot
-// overshoot the minimum along the direction it takes. That is Train's
-// default first step, computed in one pass over X; Config.LearningRate
-// sets another.
+// SGD at a constant step does not settle: near the minimum J* the noise
+// of the steps keeps the weights moving by about √η. The step decays,
+// η_t = η₀/(1 + η₀·λ·t) after t steps (Bottou), and Train returns the
+// average W̄ of the iterates instead of the last, weighting the j-th it
+// takes in by about j⁷ (Shamir and Zhang, 2013): the steps' noise points
+// every way and cancels in the mean, which comes near J* at the rate of
+// the steps' bias alone. Config.Epochs = 0, the default, trains until
+// J(W̄) falls by less than 0.1% over the second half of the epochs: at a
+// rate of 1/t that fall is about the gap J(W̄) − J* that is left.
+// Config.ConstantRate is the plain loop of Steps instead, the last
+// iterate at a constant step, for online learning and for teaching.
 //
-// The penalty's gradient λ·W shrinks every weight by the factor 1 − ηλ at
-// each step. Without it, on data a linear model can separate the loss keeps
-// falling as the weights grow without end; with it the optimum is finite
-// and unique, and a larger λ trades a worse fit for smaller, smoother
-// weights. The same factor says which settings can work at all: the
-// cross-entropy's part of a step is bounded, since every |p_k − t_k| ≤ 1,
-// so it moves w_k by at most η·‖x‖ and, alone, lets the weights grow at
-// most linearly with the steps. But once ηλ > 2 the factor has
-// |1 − ηλ| > 1 and the weights grow geometrically, and at ηλ = 2 it no
-// longer shrinks them. Step and Train refuse ηλ ≥ 2. What remains is
-// overflow from extreme values (features near 1e300, say), which the
-// steps detect: a failed step, like a failed Train, leaves the model as it
-// was.
-//
-// How close SGD comes to the minimum J* depends on two things. The noise
-// of the steps only dies out if η shrinks: the decaying step
-//
-//	η_t = η₀/(1 + η₀·λ·t)   after t steps
-//
-// (Bottou's schedule), which Train takes by default, does that at the
-// rate the penalty allows; Config.ConstantRate keeps η₀ instead, for
-// online learning that must follow drifting data. And the scale of the
-// features sets how curved J is in each direction: on features of very
-// different spreads, a step small enough for the steepest direction
-// crawls along the flattest. Standardising each feature (mean 0, standard
-// deviation 1) evens them out: [MeanStd] takes the means and deviations
-// of the training rows, [Standardize] applies them to any rows, and
-// [Model.Fold] folds them into a trained model, so that it takes raw
-// rows. On Fisher's iris data at λ = 0.01, the example of Step shows
-// both: after 1000 epochs of one-example steps, the decaying step on
-// standardised features brings (J − J*)/J* near 1e-7, and on the raw
-// features leaves it at about 5%.
-// The example of Train named earlyStopping keeps the best model seen on
-// held-out data with [Model.Clone] and stops with [ErrStop].
-//
-// [Model.Loss] and [Model.Accuracy] measure a model on a data set,
-// [Model.PredictAll] and [Model.ProbabilitiesAll] predict for one, and the
-// JSON form of a model is that of its fields, {"W":[…],"B":[…]}.
+// [Model.Loss] and [Model.Accuracy] measure a model, [Model.PredictAll]
+// and [Model.ProbabilitiesAll] predict for many rows, and a model's JSON
+// form is that of its fields, {"W":[…],"B":[…]}.
 //
 // # Errors, panics and concurrency
 //
-// Bad data or settings at the data-set level (Step, Train, Loss, Accuracy,
-// PredictAll, ProbabilitiesAll, MeanStd, Standardize, decoding) give an error wrapping one of the sentinels [ErrEmpty],
-// [ErrShape], [ErrLabel], [ErrValue], [ErrConfig] or [ErrDiverged], and
-// leave the model as it was. A vector of the wrong length handed to a
-// kernel or a per-example method is a programmer error and panics with a
-// message that starts "softmax:" and gives both lengths.
-//
-// The methods that only read a model (Logits, Probabilities, Predict,
-// Gradient into a separate g, Loss, Accuracy) may run in any number of
-// goroutines at once. Step and Train write the model and must run alone.
-//
-// Large work (a minibatch of |S|·K·D ≥ 65,536 multiply-adds in Train, a
-// Step, Loss or Accuracy of at least 2²¹) is shared between the calling
-// goroutine and helper goroutines, as many as GOMAXPROCS and the machine's
-// cores allow, which live no longer than the call (the type crew, at the
-// end of softmax.go, says how). The work is cut into parts that depend
-// only on the sizes of the data and the model, so the same data give
-// bit-identical weights and losses on any number of cores.
+// Bad data or settings at the data-set level give an error wrapping one
+// of [ErrEmpty], [ErrShape], [ErrLabel], [ErrValue], [ErrConfig] or
+// [ErrDiverged], and leave the model as it was. A vector of the wrong
+// length handed to a kernel or a per-example method is a programmer
+// error, and panics with a message that starts "softmax:". The methods
+// that only read a model may run in any number of goroutines at once;
+// Step and Train write it and must run alone. Large work (steps of at
+// least 65,536 multiply-adds in Train; a Step, Loss or Accuracy of 2²¹) is
+// shared with helper goroutines, as many as GOMAXPROCS and the cores
+// allow, that live no longer than the call (the type crew says how), in
+// parts that depend only on the sizes of the data and the model: the same
+// data give bit-identical weights and losses on any number of cores.
 //
 // # References
 //
-// The softmax classifier and its gradient are also explained in the UFLDL
-// tutorial's [Softmax Regression] and in the [CS231n notes] on linear
-// classification; the iris data used in the examples is from the [UCI
-// repository].
+// The softmax classifier is also explained in the UFLDL tutorial's
+// [Softmax Regression] and the [CS231n notes]; the iris data in the
+// examples is from the [UCI repository].
 //
 // [Softmax Regression]: http://ufldl.stanford.edu/tutorial/supervised/SoftmaxRegression/
 // [CS231n notes]: https://cs231n.github.io/linear-classify/
@@ -451,35 +405,25 @@ func fill(v []float64, a float64) []float64 {
 }
 
 // Model is a softmax regression model for K classes and D features: the
-// K×D weight matrix W and the K biases b of z = W·x + b.
-//
-// W is stored by rows: W[k] is the weight vector w_k of class k, so W[k][d]
-// is the weight from feature d to class k. [New] and the JSON decoder carve
-// all K rows out of one contiguous backing array of K·D numbers, row after
-// row. The methods need W rectangular, K ≥ 2 and len(B) == K, as New
-// makes it: a model reshaped by hand is a programmer error, and they panic
-// on it with a message that says so. [Model.Clone] makes a deep copy; a
-// copy by value, c := *m, shares the weights.
-//
-// The zero value is an empty model with no classes: it is ready to be
-// decoded into with encoding/json, and not usable otherwise.
-//
-// The methods that only read the model ([Model.Logits],
-// [Model.Probabilities], [Model.Predict], [Model.Gradient] into a separate
-// g, [Model.Loss], [Model.Accuracy], [Model.Clone]) are safe to call from
-// any number of goroutines at once. Changing the model, by hand or by
-// [Model.Step] or [Model.Train], is not safe while any other goroutine
-// uses it.
+// K×D weights W and the K biases b of z = W·x + b. W[k] is the weight
+// vector w_k of class k, so W[k][d] joins feature d to class k; [New] and
+// the JSON decoder carve all K rows out of one array of K·D numbers, row
+// after row. The methods need W rectangular, K ≥ 2 and len(B) == K, and
+// panic, saying so, on a model reshaped by hand. [Model.Clone] makes a
+// deep copy; c := *m shares the weights. The zero value has no classes:
+// it is ready to be decoded into with encoding/json, and not usable
+// otherwise. The methods that only read the model (Logits,
+// Probabilities, Predict, Gradient into a separate g, Loss, Accuracy,
+// Clone) may run in any number of goroutines at once; changing it, by
+// hand, Step or Train, may not while another goroutine uses it.
 type Model struct {
 	W [][]float64 // K rows of D weights: W[k] is w_k, W[k][d] joins feature d to class k
 	B []float64   // K biases: B[k] is b_k
 }
 
-// New returns a model for the given number of classes K and features D,
-// with every weight and bias zero, so that every class starts with
-// probability 1/K.
-//
-// New panics if classes < 2 or features < 1.
+// New returns a model for K = classes and D = features with every weight
+// and bias zero, so that every class starts with probability 1/K. It
+// panics if classes < 2 or features < 1.
 func New(classes, features int) *Model {
 	if classes < 2 {
 		panic(fmt.Sprintf("softmax: New with %d classes, want at least 2", classes))
@@ -490,11 +434,8 @@ func New(classes, features int) *Model {
 	return &Model{W: matrix(make([]float64, classes*features), classes, features), B: make([]float64, classes)}
 }
 
-// Clone returns a deep copy of m, laid out as [New] lays out a model: its
-// K rows of weights in one contiguous array, and its own biases. Changing
-// the copy, by hand or by training, leaves m as it is.
-//
-// Clone panics if the model is not K×D with K ≥ 2.
+// Clone returns a deep copy of m, laid out as [New] lays out a model. It
+// panics if the model is not K×D with K ≥ 2.
 func (m *Model) Clone() *Model {
 	m.mustShape()
 	c := New(m.Classes(), m.Features())
@@ -510,9 +451,8 @@ func (m *Model) copyTo(dst *Model) {
 	copy(dst.B, m.B)
 }
 
-// matrix cuts the backing array w of K·D numbers into K rows of D, each
-// with its capacity capped so that appending to a row cannot spill into
-// the next.
+// matrix cuts w, K·D numbers, into K rows of D, each with its capacity
+// capped so that appending to a row cannot spill into the next.
 func matrix(w []float64, K, D int) [][]float64 {
 	W := make([][]float64, K)
 	for k := range W {
@@ -521,11 +461,11 @@ func matrix(w []float64, K, D int) [][]float64 {
 	return W
 }
 
-// Classes returns K, the number of classes: the number of rows of W.
+// Classes returns K, the number of rows of W.
 func (m *Model) Classes() int { return len(m.W) }
 
-// Features returns D, the number of features: the length of each row of
-// W. It is 0 for the zero Model.
+// Features returns D, the length of each row of W, or 0 for the zero
+// Model.
 func (m *Model) Features() int {
 	if len(m.W) == 0 {
 		return 0
@@ -537,11 +477,10 @@ func (m *Model) Features() int {
 //
 //	z_k = w_kᵀx + b_k = Σ_d W[k][d]·x_d + b_k
 //
-// A NaN or infinite feature gives NaN or infinite logits.
-//
-// If dst is nil a new slice is allocated; otherwise Logits does not
-// allocate. dst must not overlap x. Logits panics if the model is not K×D
-// with K ≥ 2, if len(x) != D, or if dst is not nil and len(dst) != K.
+// A NaN or infinite feature gives NaN or infinite logits. If dst is nil a
+// new slice is allocated; otherwise Logits does not allocate. dst must not
+// overlap x. Logits panics if the model is not K×D with K ≥ 2, if
+// len(x) != D, or if dst is not nil and len(dst) != K.
 func (m *Model) Logits(dst, x []float64) []float64 {
 	m.mustShape()
 	m.mustFeatures(x)
@@ -550,18 +489,16 @@ func (m *Model) Logits(dst, x []float64) []float64 {
 	return z
 }
 
-// logits writes z = W·x + b into z, of length K, for x of length D. It is
-// the plain loop
+// logits writes z = W·x + b into z, of length K. It is the plain loop
 //
 //	for k, wk := range m.W {
 //		z[k] = Σ_d float64(wk[d]·x[d]) + b[k]   // summed in the order of d
 //	}
 //
-// with the rows taken five at a time (dot5), or three at a time once three
-// or fewer are left (dot3), in one pass over x each: a pass that runs past
-// the last row takes it again and drops the copy. Each sum is taken in the
-// order of the plain loop, so the result is bit for bit the same
-// (TestLogits).
+// with the rows taken five at a time (dot5), or three once three or fewer
+// are left (dot3), in one pass over x each; a pass that runs past the last
+// row takes it again and drops the copy. Each sum is taken in the plain
+// loop's order, so the result is the same bit for bit (TestLogits).
 func (m *Model) logits(z, x []float64) {
 	W, K := m.W, m.Classes()
 	w := func(k int) []float64 { return W[min(k, K-1)] }
@@ -581,12 +518,11 @@ func (m *Model) logits(z, x []float64) {
 }
 
 // logitsRows writes the logits z_n = W·x_n + b of each row x_n of X into
-// Z[n·K : (n+1)·K]. It is logits on each row in turn, with the rows taken
-// three at a time, in one pass over two rows of W (dot2Each3) or over a
-// row of W left over (dot3, with the row of W in the place of x), so that
-// each weight is loaded once for three rows; a row of X left over goes
-// through logits. Each sum is taken in the order of logits, so the result
-// is bit for bit the same (TestLogitsRows).
+// Z[n·K : (n+1)·K]: logits on each row in turn, with the rows taken three
+// at a time in one pass over two rows of W (dot2Each3), or over a row of W
+// left over (dot3, the row of W in the place of x), so that each weight
+// is loaded once for three rows; a row of X left over goes through
+// logits. The result is logits's bit for bit (TestLogitsRows).
 func (m *Model) logitsRows(Z []float64, X [][]float64) {
 	W, K := m.W, m.Classes()
 	n := 0
@@ -661,17 +597,10 @@ func dot2Each3(v, w, a, b, c []float64) (va, vb, vc, wa, wb, wc float64) {
 	return va, vb, vc, wa, wb, wc
 }
 
-// Probabilities writes the K class probabilities of the input x into dst
-// and returns dst:
-//
-//	p = Softmax(W·x + b)
-//
-// with the special cases of [Softmax] for non-finite logits.
-//
+// Probabilities writes the K class probabilities of x into dst and
+// returns dst, p = Softmax(W·x + b), with the special cases of [Softmax].
 // If dst is nil a new slice is allocated; otherwise Probabilities does not
-// allocate. dst must not overlap x. Probabilities panics if the model is
-// not K×D with K ≥ 2, if len(x) != D, or if dst is not nil and
-// len(dst) != K.
+// allocate. dst must not overlap x. It panics as [Model.Logits] does.
 func (m *Model) Probabilities(dst, x []float64) []float64 {
 	m.mustShape()
 	m.mustFeatures(x)
@@ -680,17 +609,11 @@ func (m *Model) Probabilities(dst, x []float64) []float64 {
 	return Softmax(p, p)
 }
 
-// Predict returns the class the model finds most probable for x: the index
-// of the largest logit,
-//
-//	ŷ = argmax_k z_k
-//
-// which is also the index of the largest probability. Ties go to the
-// smallest index. NaN logits are never chosen, and if every logit is NaN
-// (x holds a NaN, say) Predict returns −1.
-//
-// Predict does not allocate. It panics if the model is not K×D with
-// K ≥ 2, or if len(x) != D.
+// Predict returns the class the model finds most probable for x, the
+// index of the largest logit, ŷ = argmax_k z_k. Ties go to the smallest
+// index; NaN logits are never chosen, and if all are NaN Predict returns
+// −1. It does not allocate. It panics if the model is not K×D with K ≥ 2,
+// or if len(x) != D.
 func (m *Model) Predict(x []float64) int {
 	m.mustShape()
 	m.mustFeatures(x)
@@ -710,8 +633,7 @@ func (m *Model) Predict(x []float64) int {
 	return kbest
 }
 
-// argmax returns the smallest k with z_k = max z, skipping NaNs, or −1 if
-// every z_k is NaN.
+// argmax returns the smallest k with z_k = max z, skipping NaNs, or −1.
 func argmax(z []float64) int {
 	best, kbest := math.Inf(-1), -1
 	for k, zk := range z {
@@ -730,11 +652,9 @@ func argmax(z []float64) int {
 //
 //	A = (1/N)·#{n : argmax_k z_nk = y_n}
 //
-// The error wraps ErrEmpty, ErrShape, ErrLabel or ErrValue, as for
-// [Model.Loss]: a model with a weight or bias that is not finite, or
-// whose logits overflow on some row, has no accuracy. Accuracy shares
-// large data sets with other goroutines as Loss does, and its scratch is
-// as small. It panics if the model is not K×D with K ≥ 2.
+// Its errors, its sharing of large data sets and its scratch are those of
+// [Model.Loss]: a model whose weights or logits are not finite has no
+// accuracy. It panics if the model is not K×D with K ≥ 2.
 func (m *Model) Accuracy(X [][]float64, y []int) (float64, error) {
 	m.mustShape()
 	if err := m.checkData(X, y); err != nil {
@@ -752,20 +672,12 @@ func (m *Model) Accuracy(X [][]float64, y []int) (float64, error) {
 	return right / float64(len(X)), nil
 }
 
-// PredictAll writes into dst the class the model predicts for each row of
-// X, by [Model.Predict], and returns dst:
-//
-//	ŷ_n = argmax_k z_nk,   z_n = W·x_n + b
-//
-// The error wraps ErrEmpty if X has no rows, ErrShape if a row does not
-// have D features, and ErrValue as for [Model.Accuracy]: for a feature,
-// weight or bias that is not finite, or logits that overflow. On an error
-// dst may hold the predictions of some rows. Large data sets are shared
-// with other goroutines as Loss shares them, with the same result.
-//
-// If dst is nil a new slice is allocated; otherwise PredictAll allocates
-// only a little scratch. It panics if the model is not K×D with K ≥ 2, or
-// if dst is not nil and len(dst) != len(X).
+// PredictAll writes into dst the class, by [Model.Predict], that the
+// model predicts for each row of X, ŷ_n = argmax_k z_nk, and returns dst.
+// The error wraps ErrEmpty, ErrShape or ErrValue as for [Model.Accuracy];
+// dst may then hold some of the predictions. If dst is nil a new slice is
+// allocated; otherwise it allocates a little scratch. It panics if the
+// model is not K×D with K ≥ 2, or if dst is not nil and len(dst) != len(X).
 func (m *Model) PredictAll(dst []int, X [][]float64) ([]int, error) {
 	m.mustShape()
 	if dst == nil {
@@ -781,15 +693,11 @@ func (m *Model) PredictAll(dst []int, X [][]float64) ([]int, error) {
 	return dst, err
 }
 
-// ProbabilitiesAll writes into dst[n] the K class probabilities of each
-// row x_n of X, by [Model.Probabilities], and returns dst:
-//
-//	p_n = Softmax(W·x_n + b)
-//
-// Its errors are those of [Model.PredictAll]. If dst is nil, N rows of K
-// are allocated, from one array; otherwise ProbabilitiesAll allocates only
-// a little scratch. It panics if the model is not K×D with K ≥ 2, or if
-// dst is not nil and does not have len(X) rows of K.
+// ProbabilitiesAll writes into dst[n] the probabilities p_n =
+// Softmax(W·x_n + b) of each row of X, by [Model.Probabilities], and
+// returns dst, with the errors of [Model.PredictAll]. A nil dst is
+// allocated as N rows of K from one array. It panics if the model is not
+// K×D with K ≥ 2, or if dst is not nil and is not len(X) rows of K.
 func (m *Model) ProbabilitiesAll(dst [][]float64, X [][]float64) ([][]float64, error) {
 	m.mustShape()
 	dst = useRows(dst, len(X), m.Classes(), "ProbabilitiesAll")
@@ -800,16 +708,12 @@ func (m *Model) ProbabilitiesAll(dst [][]float64, X [][]float64) ([][]float64, e
 	return dst, err
 }
 
-// sum checks the model and the rows of X and returns Σ_n f(n, z_n), with
-// z_n = W·x_n + b the logits of row n, or the first error in row order:
-// that of checkWeights or checkRows, or ErrValue for a row with a NaN or
-// infinite feature, or whose logits or f(n, z_n) are not finite although
-// the row is.
-//
-// The rows are summed in blocks that depend only on N, each in row order,
-// and the blocks' sums are added in order, so the result does not depend
-// on how many goroutines share the blocks. The scratch is the logits of a
-// few rows at a time for each part, and one sum for each block.
+// sum checks the model and the rows of X and returns Σ_n f(n, z_n), z_n
+// the logits of row n, or the first error in row order: checkWeights's,
+// checkRows's, or ErrValue for a row whose logits or f(n, z_n) are not
+// finite. The rows are summed in blocks that depend only on N, each in
+// row order, and the blocks' sums in order, so the result does not depend
+// on how many goroutines share the blocks.
 func (m *Model) sum(X [][]float64, f func(n int, z []float64) float64) (float64, error) {
 	m.mustShape()
 	if err := m.checkWeights(); err != nil {
@@ -871,10 +775,9 @@ const (
 
 var logitsPool sync.Pool
 
-// notFiniteRow returns the error of sum for row n, x, whose logits or
-// value v are not finite: ErrValue naming a feature of x that is NaN or
-// ±Inf, or else saying that, with finite weights, the logits or v
-// overflowed on this row.
+// notFiniteRow returns sum's error for row n, x, whose logits or value v
+// are not finite: ErrValue naming a NaN or ±Inf feature, or saying that
+// the logits or v overflowed.
 func notFiniteRow(n int, x []float64, v float64) error {
 	if err := finiteRow(n, x); err != nil {
 		return err
@@ -910,9 +813,8 @@ var (
 	ErrValue = errors.New("softmax: non-finite value")
 )
 
-// checkData returns an error unless X and y form a data set the model can
-// use: N ≥ 1 rows of D features and N labels in [0, K). It does not read
-// the features.
+// checkData returns an error unless X and y are N ≥ 1 rows of D features
+// and N labels in [0, K). It does not read the features.
 func (m *Model) checkData(X [][]float64, y []int) error {
 	if err := m.checkRows(X); err != nil {
 		return err
@@ -943,8 +845,8 @@ func (m *Model) checkRows(X [][]float64) error {
 	return nil
 }
 
-// finiteRow returns an error wrapping ErrValue for the first feature of
-// row n that is NaN or ±Inf.
+// finiteRow returns an error wrapping ErrValue for the first NaN or ±Inf
+// feature of row n.
 func finiteRow(n int, x []float64) error {
 	for d, xd := range x {
 		if xd-xd != 0 { // x_d − x_d is 0 if x_d is finite, NaN if it is ±Inf or NaN
@@ -954,7 +856,7 @@ func finiteRow(n int, x []float64) error {
 	return nil
 }
 
-// allFinite reports whether every element of v is a finite number.
+// allFinite reports whether every element of v is finite.
 func allFinite(v []float64) bool {
 	for _, vi := range v {
 		if vi-vi != 0 {
@@ -964,9 +866,9 @@ func allFinite(v []float64) bool {
 	return true
 }
 
-// maxAbs returns max_i |v_i|, or 0 for an empty v, reading each float64
-// as its bits without the sign: the integers compare as the magnitudes
-// do, and a NaN counts as larger than +Inf.
+// maxAbs returns max_i |v_i|, or 0 for an empty v, comparing the bits
+// without the sign, as integers that order as the magnitudes do: a NaN
+// counts as larger than +Inf.
 func maxAbs(v []float64) float64 {
 	var b uint64
 	for _, vi := range v {
@@ -976,8 +878,7 @@ func maxAbs(v []float64) float64 {
 }
 
 // checkWeights returns an error wrapping ErrValue for the first weight or
-// bias of m that is NaN or ±Inf. It costs O(K·D): Loss and Accuracy,
-// which cost O(N·K·D), and Train call it once.
+// bias of m that is NaN or ±Inf.
 func (m *Model) checkWeights() error {
 	for k, wk := range m.W {
 		for d, w := range wk {
@@ -992,11 +893,10 @@ func (m *Model) checkWeights() error {
 	return nil
 }
 
-// finite reports whether every weight and bias is a finite number.
+// finite reports whether every weight and bias is finite.
 func (m *Model) finite() bool { return m.checkWeights() == nil }
 
 // mustShape panics unless the model is K×D with K ≥ 2, D ≥ 1 and K biases.
-// It costs O(K), so that the per-example methods can afford it.
 func (m *Model) mustShape() {
 	K, D := m.Classes(), m.Features()
 	if K == 0 && len(m.B) == 0 {
@@ -1086,19 +986,8 @@ func (m *Model) UnmarshalJSON(data []byte) error {
 	case len(B) != K:
 		return fmt.Errorf("%w: decoded model has %d biases, want %d", ErrShape, len(B), K)
 	}
-	if bytes.Contains(data, []byte("null")) {
-		// encoding/json leaves a number as it was for a null: decode again
-		// over NaNs, which JSON cannot write, to find it.
-		v.W, v.B = matrix(fill(make([]float64, K*D), math.NaN()), K, D), fill(make([]float64, K), math.NaN())
-		json.Unmarshal(data, &v)
-		for k, wk := range v.W {
-			if d := slices.IndexFunc(wk, math.IsNaN); d >= 0 {
-				return fmt.Errorf("%w: decoded model has null for the weight W[%d][%d]", ErrValue, k, d)
-			}
-		}
-		if k := slices.IndexFunc(v.B, math.IsNaN); k >= 0 {
-			return fmt.Errorf("%w: decoded model has null for the bias B[%d]", ErrValue, k)
-		}
+	if bytes.Contains(data, []byte("null")) { // a valid document has none, and encoding/json reads it as 0
+		return fmt.Errorf("%w: decoded model has null in place of a weight or bias", ErrValue)
 	}
 	m.W, m.B = matrix(slices.Concat(W...), K, D), B
 	return nil
@@ -1134,30 +1023,27 @@ func objectKeys(data []byte) []string {
 	return keys
 }
 
-// A crew is the calling goroutine and n − 1 ≥ 1 helper goroutines that
-// share the loops of one call: of a Train call for its whole run, or of a
-// single Step, Loss or other call over a data set. newCrew starts the
-// helpers and stop, which the caller defers, ends them, so that none
-// outlives the call. A nil *crew is the calling goroutine alone.
+// A crew is the calling goroutine and n − 1 ≥ 1 helpers that share the
+// loops of one call: a Train call for its whole run, or one Step, Loss or
+// other pass over a data set. newCrew starts the helpers and stop, which
+// the caller defers, ends them: none outlives the call. A nil *crew is the
+// caller alone.
 //
-// The contract of c.loop(n, grain, f): f(lo, hi) must do the work of the
-// items lo ≤ i < hi, the same as on any split of that range taken in
-// turn, and write only what belongs to those items. A nil crew calls
-// f(0, n). A crew calls f once on each part [p·grain, min((p+1)·grain, n))
-// of [0, n), and loop returns when every call has returned. The parts
-// depend only on n and grain, never on the number of goroutines, so
-// neither does what f computes. Goroutine g first takes the parts of its
-// home range, the g-th of n equal runs of parts, in order, and then the
-// parts not yet taken of the others, so that a helper that has lost its
-// core delays only the part it holds: the others, the caller included,
-// take the rest. A panic in f is recovered, the parts not yet begun are
-// skipped, and loop panics with the same value on the caller once the
-// parts begun are done; the crew can run further loops.
-//
-// Between loops a helper spins, watching for the next loop, for at most
-// spinBound, and then parks on a sync.Cond; the caller waits for the
-// parts the helpers hold in the same way. rest makes the helpers park at
-// once, so that none spins while the caller runs user code (Progress).
+// The contract of c.loop(n, grain, f): f(lo, hi) does the work of the
+// items lo ≤ i < hi, the same as on any split of the range taken in turn,
+// and writes only what belongs to them. A nil crew calls f(0, n); a crew
+// calls f once on each part [p·grain, min((p+1)·grain, n)) and returns
+// when all have returned. The parts depend only on n and grain, never on
+// the number of goroutines, and neither does what f computes. Goroutine g
+// takes the parts of its home range, the g-th of n equal runs, in order,
+// then those not yet taken of the others: a helper that has lost its core
+// delays only the part it holds. A panic in f is recovered, the parts not
+// yet begun are skipped, and loop panics with the same value on the caller
+// once the parts begun are done; the crew can run further loops. Between
+// loops a helper spins for at most spinBound, watching for the next, and
+// then parks on a sync.Cond; the caller waits for the helpers' parts in
+// the same way. rest makes the helpers park at once, so that none spins
+// while the caller runs user code (Progress).
 type crew struct {
 	n        int
 	f        func(lo, hi int) // the current loop, on size items in parts of grain
@@ -1177,8 +1063,7 @@ type crew struct {
 	wg       sync.WaitGroup
 }
 
-// A counter is an atomic on a cache line of its own, so that one
-// goroutine's claims do not slow another's.
+// A counter is an atomic on a cache line of its own.
 type counter struct {
 	atomic.Uint64
 	_ [56]byte
@@ -1197,14 +1082,12 @@ const (
 	callWork  = 1 << 21
 )
 
-// numCPU is runtime.NumCPU, which the tests replace to try crews larger
-// than the machine.
+// numCPU is runtime.NumCPU, which tests replace to try larger crews.
 var numCPU = runtime.NumCPU
 
-// newCrew returns a crew to share work multiply-adds: the caller and a
-// helper for each least multiply-adds, as many as GOMAXPROCS and the
-// machine's cores allow. It returns nil, the caller alone, if work is less
-// than least or there is one core to use.
+// newCrew returns a crew for work multiply-adds: the caller and a helper
+// for each least multiply-adds, as many as GOMAXPROCS and the cores allow,
+// or nil if that is the caller alone.
 func newCrew(work, least int) *crew {
 	n := min(runtime.GOMAXPROCS(0), numCPU(), 1+work/least)
 	if n < 2 {
@@ -1272,8 +1155,8 @@ func spin(ok func() bool) {
 	}
 }
 
-// work runs the parts of the loop of state that goroutine g can claim:
-// those of its home range, then those of the others.
+// work runs the parts of the loop of state that goroutine g can claim,
+// those of its home range and then the others'.
 func (c *crew) work(g int, state uint64) {
 	pass, parts := uint32(state>>32), int(uint32(state))
 	for i := range c.n {
@@ -1315,9 +1198,8 @@ func (c *crew) do(p int) {
 	}
 }
 
-// help is the loop of helper g: wait for a loop, spinning for at most
-// spinBound (none while the crew rests) and then parked, and work on it,
-// until the crew stops.
+// help is helper g: wait for a loop, spinning and then parked, and work
+// on it, until the crew stops.
 func (c *crew) help(g int) {
 	defer c.wg.Done()
 	var seen uint64

@@ -34,30 +34,26 @@ var (
 //	W   ← (1 − ηλ)·W − Σ_n a_n·x_nᵀ
 //
 // which is W ← W − η·∂J_S/∂W and b ← b − η·∂J_S/∂b for the minibatch
-// objective J_S = (1/|S|)·Σ_n C_n + (λ/2)·‖W‖², with every p_n computed
-// from the weights before the step. One example is a minibatch of one:
+// objective J_S = (1/|S|)·Σ_n C_n + (λ/2)·‖W‖², every p_n computed from
+// the weights before the step. One example is a minibatch of one:
 // m.Step([][]float64{x}, []int{label}, lr, lambda).
 //
 // On an error Step leaves the model exactly as it was. A nil error comes
-// with a finite loss and finite weights and biases, under which the logits
-// and the loss of every example of the batch are finite too, so that Loss,
-// Accuracy and Predict work on it. The error wraps ErrConfig unless
-// 0 < η < ∞, 0 ≤ λ < ∞ and ηλ < 2; ErrEmpty, ErrShape or ErrLabel for a
-// batch that is empty, ragged or has a label outside [0, K); ErrValue if a
-// feature, or a weight or bias that the model was handed in with, is NaN
-// or ±Inf; and ErrDiverged if the weights are finite but so large that the
-// logits or the loss of a finite example overflow, or if the step would
-// make a weight, or the logits or the loss of the batch, overflow
-// (η = 1e308, or features near 1e300, say).
+// with a finite loss and finite weights and biases under which the logits
+// and losses of the batch are finite, so that Loss, Accuracy and Predict
+// work on it. The error wraps ErrConfig unless 0 < η < ∞, 0 ≤ λ < ∞ and
+// ηλ < 2; ErrEmpty, ErrShape or ErrLabel for a batch that is empty, ragged
+// or has a label outside [0, K); ErrValue if a feature, or a weight or
+// bias of the model as handed in, is NaN or ±Inf; and ErrDiverged if the
+// logits or the loss of a finite example overflow, before the step or
+// after it, or a weight would (η = 1e308, or features near 1e300, say).
 //
-// Step does not allocate once it has run on a batch of its size, except
-// that a batch of |S|·K·D ≥ 2²¹ multiply-adds, which it shares with other
-// goroutines, allocates a few small things to start them; the result is
-// the same bit for bit either way. Besides the step's own work it reads
-// the batch once more to bound what the step can do (see guard), and if
-// the bound is near overflow it computes the batch's logits again after
-// the step. X and y must not change during the call, nor share memory
-// with the model. Step panics if the model is not K×D with K ≥ 2.
+// Step does not allocate once it has run on a batch of its size, but for
+// a few small things to start helpers for a batch of |S|·K·D ≥ 2²¹
+// multiply-adds; the result is the same bit for bit either way. Besides
+// the step it reads the batch's features once more (see guard). X and y
+// must not change during the call, nor share memory with the model. Step
+// panics if the model is not K×D with K ≥ 2.
 func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error) {
 	m.mustShape()
 	if err := checkRates(lr, lambda); err != nil {
@@ -76,9 +72,9 @@ func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error
 	return m.step(s, lr, lambda, c, true)
 }
 
-// step is Step on the batch s.X, s.y, shared by the crew c. With guard it
-// makes sure that the step leaves the batch's logits and losses finite
-// (see guard); Train checks its model on all of X at the end instead.
+// step is Step on the batch s.X, s.y, shared by the crew c; with guard it
+// makes sure the batch's logits and losses stay finite. Train checks its
+// model on all of X at the end instead.
 func (m *Model) step(s *scratch, lr, lambda float64, c *crew, guard bool) (float64, error) {
 	X, K, N := s.X, m.Classes(), len(s.X)
 	if err := m.checkData(X, s.y); err != nil {
@@ -114,22 +110,20 @@ func (m *Model) step(s *scratch, lr, lambda float64, c *crew, guard bool) (float
 	return C, nil
 }
 
-// guard returns nil if on is false or if the step, at learning rate η,
+// guard returns nil if on is false or if the step at learning rate η
 // cannot overflow, and otherwise a copy of the model to put back if it
 // does. With ζ the largest |z_nk| of the batch before the step, β the
-// largest |b_k|, R² the largest ‖x_n‖² and c = 1 − ηλ, |c| < 1: each
-// change of a weight or bias is a product a·x with |a| ≤ η/|S| and
-// |x| ≤ max(R, 1) (x = 1 for a bias), so if (η/|S|)·max(R, 1) < 2⁹⁶⁹ none
-// can overflow (MaxFloat64 + 2⁹⁶⁹ rounds to MaxFloat64); and the logits
-// after the step are
+// largest |b_k| and R² the largest ‖x_n‖²: each change of a weight or bias
+// is a product a·x with |a| ≤ η/|S| and |x| ≤ max(R, 1), so none
+// overflows if (η/|S|)·max(R, 1) < 2⁹⁶⁹, as MaxFloat64 + 2⁹⁶⁹ rounds to
+// MaxFloat64; and with c = 1 − ηλ, |c| < 1, the logits after the step are
 //
 //	z'_nk = c·(z_nk − b_k) + b'_k − Σ_m a_mk·(x_mᵀx_n + 1),   |z'_nk| ≤ ζ + 2β + η·(R² + 2)
 //
-// so if that is below 2⁹⁰⁰ the logits, and the losses, which are at most
-// 2·max|z'| + log K, stay far from overflow. The bound is for exact
-// arithmetic: it would miss only a model whose products w_kd·x_nd, or
-// their running sums, come within a factor 1 − 2⁻¹⁰⁰ of the float64 range
-// before the step. It costs a pass over the batch's features.
+// so below 2⁹⁰⁰ they and the losses, at most 2·max|z'| + log K, stay far
+// from overflow. The bound is for exact arithmetic: it misses only a
+// model whose products w_kd·x_nd, or their running sums, come within a
+// factor 1 − 2⁻¹⁰⁰ of the float64 range before the step.
 func (s *scratch) guard(on bool, lr float64) *Model {
 	if !on {
 		return nil
@@ -154,8 +148,7 @@ func (s *scratch) guard(on bool, lr float64) *Model {
 	return s.m.Clone()
 }
 
-// usable reports whether the logits and the loss of every example of the
-// batch are finite under the model's weights now.
+// usable reports whether the batch's logits and losses are finite now.
 func (s *scratch) usable() bool {
 	K := s.m.Classes()
 	s.m.logitsRows(s.a, s.X)
@@ -169,9 +162,8 @@ func (s *scratch) usable() bool {
 }
 
 // notFinite returns the error of a step whose example n, x, has logits or
-// a cross-entropy C that are not finite: ErrValue if a feature of x, or a
-// weight or bias of the model, is NaN or ±Inf, and otherwise ErrDiverged:
-// the weights are finite but so large that W·x or C overflows.
+// a loss C that are not finite: ErrValue if x or the model holds a NaN or
+// ±Inf, and otherwise ErrDiverged.
 func (m *Model) notFinite(n int, x []float64, C float64) error {
 	if err := finiteRow(n, x); err != nil {
 		return err
@@ -182,11 +174,10 @@ func (m *Model) notFinite(n int, x []float64, C float64) error {
 	return fmt.Errorf("%w: row %d has logits or a cross-entropy (%v) that overflow", ErrDiverged, n, C)
 }
 
-// A scratch is what one step works on besides the model, and what the
-// goroutines that share it read: the batch, a_n and C_n for each example,
-// and the step's two passes, bound to it once so that a step allocates
-// nothing. Steps of the user's own take one from a pool; Train keeps one
-// for its run.
+// A scratch is what a step works on besides the model, and what the
+// goroutines that share it read: the batch, z_n, a_n and C_n, and the two
+// passes, bound once so that a step allocates nothing. A Step of the
+// user's takes one from a pool; Train keeps one for its run.
 type scratch struct {
 	m               *Model
 	X               [][]float64 // the batch's rows
@@ -223,8 +214,8 @@ func (s *scratch) begin(m *Model, c, decay float64) {
 	s.a, s.z, s.C = grow(s.a, N*K), grow(s.z, N), grow(s.C, N)
 }
 
-// forwardRows computes C_n and a_n = c·(p_n − t_n), p_n = Softmax(W·x_n + b),
-// for the examples lo ≤ n < hi of the batch; where the logits are not
+// forwardRows computes C_n and a_n = c·f_n·(p_n − t_n), p_n the softmax
+// of z_n = W·x_n + b, for the examples lo ≤ n < hi; where z_n is not
 // finite it sets C_n to NaN.
 func (s *scratch) forwardRows(lo, hi int) {
 	K := s.m.Classes()
@@ -388,97 +379,82 @@ func checkRates(lr, lambda float64) error {
 	return nil
 }
 
-// DefaultEpochs is the number of epochs of a zero Config.Epochs on the
-// plain path (ConstantRate). Otherwise Train goes on until converged, for
-// at most MaxEpochs epochs, or on a data set of fewer than 10⁴ rows for
-// as many as make 10⁷ visits to rows, where epochs are cheap and a small
-// data set can take many to converge.
+// DefaultEpochs is the number of epochs of a zero Config.Epochs with
+// ConstantRate. Without it Train goes on until converged, for at most
+// MaxEpochs epochs, or on fewer than 10⁴ rows for as many as make 10⁷
+// visits to rows: epochs of a small data set are cheap, and it may need
+// many.
 const (
 	DefaultEpochs = 10
 	MaxEpochs     = 1000
 	maxVisits     = 10_000_000
 )
 
-// Config sets how [Model.Train] trains. The zero Config is usable: every
-// zero field means its documented default, and the defaults train to near
-// the minimum of J without tuning, on standardised features (see
-// [MeanStd]). The zero Config has no weight decay: set L2, since without
-// it the minimum on data a linear model can separate lies at infinity.
+// Config sets how [Model.Train] trains. Every zero field means its
+// documented default, and the defaults train to near the minimum of J
+// without tuning, on standardised features (see [MeanStd]); but set L2:
+// without weight decay the minimum on data a linear model can separate
+// lies at infinity.
 type Config struct {
-	// LearningRate is the first step size η₀ > 0. Zero means the one
-	// [LearningRate] computes from the rows of X for BatchSize and L2 (see
-	// the package doc). With L2, η₀λ must be below 2. A step that is too
-	// large shows in the loss Progress reports: far above ln K (what
-	// guessing 1/K for every class gives), or rising from epoch to epoch.
+	// LearningRate is the first step size η₀ > 0. Zero means
+	// [LearningRate] of the rows, BatchSize and L2 (with Weights, the
+	// rows weighted as for J). With L2, η₀λ must be below 2. A step that
+	// is too large shows in the loss Progress reports: far above ln K
+	// (guessing 1/K for every class), or rising from epoch to epoch.
 	LearningRate float64
 	// ConstantRate makes Train the plain loop of Steps: every step at η₀,
-	// and the model is the last step's. By default (false) the step after
-	// t steps is
-	//
-	//	η_t = η₀/(1 + η₀·λ·t)
-	//
-	// and the model is the average W̄ of the steps' weights, the later
-	// ones weighted more (see the package doc): the noise of the steps
-	// dies out in the average. The plain loop never stops moving, which
-	// suits online learning from data that drift, and teaching.
+	// and the last step's model. By default the step after t steps is
+	// η_t = η₀/(1 + η₀·λ·t), and the model is the average W̄ of the steps'
+	// weights, the later ones weighted more (see the package doc).
 	ConstantRate bool
 	// Epochs is the number of passes over the data. Zero means until
 	// converged: after each epoch Train measures J(W̄) on X, and from epoch
-	// e = 16 on it stops once J has fallen by less than 0.1% over the last
-	// half of the epochs, J(W̄ after epoch ⌊e/2⌋) − J(W̄) < 10⁻³·J(W̄), or
-	// after MaxEpochs (more for small data sets: see MaxEpochs). With
-	// ConstantRate, zero means DefaultEpochs.
+	// e = 16 on stops once J(W̄ after epoch ⌊e/2⌋) − J(W̄) < 10⁻³·J(W̄), or
+	// after MaxEpochs. With ConstantRate, zero means DefaultEpochs.
 	Epochs int
 	// BatchSize is the number of examples averaged in each step. Zero means
-	// 1, plain stochastic gradient descent; a value ≥ N means full-batch
-	// gradient descent.
+	// 1; a value ≥ N means full-batch gradient descent.
 	BatchSize int
-	// L2 is the weight decay λ ≥ 0 of the objective
-	// J = (1/N)·Σ_n C_n + (λ/2)·‖W‖². The biases are not penalised. Zero
-	// means no penalty.
+	// L2 is the weight decay λ ≥ 0 of J (see Train). The biases are not
+	// penalised.
 	L2 float64
-	// Weights, if not nil, holds one weight w_n ≥ 0 for each row of X, and
-	// Train minimises J = Σ_n w_n·C_n/Σ_n w_n + (λ/2)·‖W‖² instead (see the
-	// package doc): a weight of 2 counts the row twice, and
-	// [BalancedWeights] gives every class the same total weight. Nil means
-	// every w_n = 1, and weights that are all equal give the same model bit
-	// for bit. The step from the data, the loss Progress reports and the
-	// stopping rule weigh each row by w_n/w̄, w̄ the mean weight.
+	// Weights, if not nil, holds a weight w_n ≥ 0 for each row of X, not
+	// all 0, and Train minimises the weighted J (see Train): a weight of 2
+	// counts the row twice, and [BalancedWeights] gives every class the
+	// same total weight. Nil means every w_n = 1; equal weights give the
+	// same model bit for bit. The loss Progress reports and the stopping
+	// rule are weighted too.
 	Weights []float64
-	// Seed seeds the random order in which each epoch visits the examples.
-	// Every value, 0 included, is a valid seed; the same data, Config and
-	// Seed give bit-identical weights. Each call of Train starts the
-	// sequence afresh, so a schedule of one-epoch calls should change the
-	// Seed from call to call (the epoch number will do).
+	// Seed seeds the random order in which each epoch visits the examples;
+	// every value, 0 included, is a valid seed, and the same data, Config
+	// and Seed give bit-identical weights. Each call of Train starts the
+	// sequence afresh: a schedule of one-epoch calls should change the
+	// Seed from call to call.
 	Seed uint64
 	// Progress, if not nil, is called after each epoch with its number
 	// (from 1) and the mean cross-entropy, without the penalty, of the
-	// model Train would return then: by default that of W̄ on X, which
-	// takes a pass of Loss over X; with ConstantRate the mean over the
-	// epoch's examples, each measured in its own step's forward pass. It
-	// may read the model (and Clone it) but not change it, nor X or y. If
-	// it returns ErrStop itself, compared with ==, training ends and Train
-	// returns nil, as filepath.WalkDir treats fs.SkipAll; any other
-	// non-nil error, one that wraps ErrStop included, ends training and
-	// Train returns it wrapped. In both cases the model keeps the weights
-	// of the epochs done.
+	// model Train would return then: by default W̄'s on X, which takes a
+	// pass of Loss; with ConstantRate the mean over the epoch's examples,
+	// each from its own step. It may read the model (and Clone it) but not
+	// change it, nor X or y. If it returns ErrStop itself (compared with
+	// ==, as filepath.WalkDir treats fs.SkipAll), training ends and Train
+	// returns nil; any other error ends training, and Train returns it
+	// wrapped. Either way the model keeps the weights of the epochs done.
 	Progress func(epoch int, loss float64) error
 }
 
-// LearningRate returns the first step η₀ that Train takes on the rows X,
-// with batches of batch examples and weight decay λ = lambda, when
-// Config.LearningRate is 0 (the package doc derives it):
+// LearningRate returns the first step η₀ that Train takes, when
+// Config.LearningRate is 0, on the rows X with batches of batch examples
+// and weight decay λ = lambda (the package doc derives it):
 //
-//	η₁ = 1/L,   L = ½·mean_n(‖x_n‖² + 1) + λ                 for one example a step
-//	η_B = min(B·η₁, 8/L_J),   L_J = ½·λ_max(mean_n x̃_n·x̃_nᵀ) + λ   for B = min(batch, N) ≥ 2
+//	η₀ = 1/L                   for B = min(batch, N) = 1,   L = ½·mean_n(‖x_n‖² + 1) + λ
+//	η₀ = min(B/L, 8/L_J)       for B ≥ 2,                   L_J = ½·λ_max(mean_n x̃_n·x̃_nᵀ) + λ
 //
-// with x̃_n = (x_n, 1). λ_max is estimated by ten rounds of the power
-// method on at most 4096 evenly spaced rows. A loop of one's own calls of
-// [Model.Step] can take η₁ at batch 1.
-//
-// The error wraps ErrEmpty if X has no rows, ErrShape if its rows differ
-// in length, ErrValue for a NaN or infinite feature, and ErrConfig if
-// batch < 1, if λ is negative or not finite, or if L overflows.
+// with x̃_n = (x_n, 1), λ_max estimated by ten rounds of the power method
+// on at most 4096 evenly spaced rows. A loop of Steps of one's own can
+// take it too. The error wraps ErrEmpty for no rows, ErrShape for ragged
+// rows, ErrValue for a NaN or infinite feature, and ErrConfig for a batch
+// below 1, a negative or infinite λ, or an L that overflows.
 func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 	switch {
 	case len(X) == 0:
@@ -497,8 +473,7 @@ func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 }
 
 // learningRate is LearningRate, checked, for rows weighted by f_n = w_n/w̄
-// (nil for all 1): each row's term in the means of L and L_J is taken f_n
-// times, as its gradient is in the steps.
+// (nil for all 1): each row's term of L and L_J is taken f_n times.
 func learningRate(X [][]float64, f []float64, batch int, lambda float64) (float64, error) {
 	L, err := curvature(X, f, lambda)
 	if B := min(batch, len(X)); B > 1 && err == nil {
@@ -508,51 +483,42 @@ func learningRate(X [][]float64, f []float64, batch int, lambda float64) (float6
 }
 
 // Train fits the model to the examples X (N rows of D features) with
-// labels y (N classes in [0, K)) by minibatch stochastic gradient descent
-// on the objective
+// labels y (N classes in [0, K)), and weights w_n (all 1 unless
+// Config.Weights), by minibatch stochastic gradient descent on
 //
-//	J(W, b) = (1/N)·Σ_n C_n + (λ/2)·‖W‖²,   C_n = CrossEntropy(W·x_n + b, y_n)
+//	J(W, b) = Σ_n w_n·C_n / Σ_n w_n + (λ/2)·‖W‖²,   C_n = CrossEntropy(W·x_n + b, y_n)
 //
-// Each epoch shuffles the examples, with a random order drawn from c.Seed,
-// and takes one [Model.Step] on each batch of c.BatchSize examples in that
-// order (the last batch may be shorter). By default the steps decay, the
-// model Train returns is the average W̄ of their weights, and Train goes on
-// until J(W̄) stops falling (see [Config]); with ConstantRate it is the
-// plain loop of Steps. Training continues from the model's current
-// weights.
+// Each epoch shuffles the examples, in an order drawn from c.Seed, and
+// takes a [Model.Step] on each batch of c.BatchSize in turn. By default the
+// steps decay, Train returns the average W̄ of their weights, and it goes
+// on until J(W̄) stops falling; with ConstantRate it is the plain loop of
+// Steps (see [Config] and the package doc). Training continues from the
+// model's weights.
 //
-// On an error of its own Train puts back the weights it was called with:
-// a failed Train, like a failed Step, changes nothing. The error wraps
-// ErrEmpty if N = 0; ErrShape if len(y) != N or a row does not have D
-// features; ErrLabel if a label is outside [0, K); ErrValue if a feature,
-// or a weight or bias of the model, is NaN or ±Inf; ErrConfig if a Config
-// field is out of its range, or η₀λ ≥ 2; ErrDiverged if a step or an
-// epoch makes the loss or a weight NaN or infinite, if the trained model's
-// logits or loss overflow on a row of X, or if training ends with a mean
-// cross-entropy on X above both ln K (the loss of guessing 1/K for every
-// class) and the one it started from, naming the learning rate. The
-// shapes, labels, settings and weights are checked before training
-// starts, and so are the features when LearningRate is 0 (the pass that
-// computes it reads them); otherwise the steps check them as they meet
-// them. At the end Train measures the model with [Model.Loss] on X: after
-// a nil error, Loss, Accuracy and Predict work on every row of X. A model
-// is never left holding a NaN.
+// On an error of its own Train puts back the weights it was called with.
+// The error wraps ErrEmpty if N = 0; ErrShape if len(y) or len(Weights) is
+// not N or a row does not have D features; ErrLabel for a label outside
+// [0, K); ErrValue for a NaN or ±Inf feature, weight or bias of the model,
+// or a bad weight; ErrConfig for a Config field out of its range, or
+// η₀λ ≥ 2; ErrDiverged, naming the learning rate, if the loss or a weight
+// overflows, or if training ends with a mean cross-entropy above both
+// ln K (guessing 1/K for every class) and where it started. The shapes,
+// labels, settings and weights are checked before training, and so are
+// the features when LearningRate is 0; else the steps check them as they
+// meet them. Train ends with a pass of Loss over X: after a nil error,
+// Loss, Accuracy and Predict work on every row of X, and the model never
+// holds a NaN. An error from Progress ends training with the weights of
+// the epochs done; but a Progress that replaces or reshapes the model's
+// slices gets an error of Train's, and the slices and weights it was
+// called with back.
 //
-// An error from Progress is not Train's own: it ends training with the
-// weights of the epochs done (see [Config]). But a Progress that replaces
-// or reshapes the model's slices breaks its contract: Train then puts
-// back the slices and the weights it was called with, and returns an
-// error that says so.
-//
-// Train shares its steps with helper goroutines that live for the call
-// (see the package doc), and stops them before it returns, on every way
-// out. It allocates its scratch space once per call: the order of the N
-// examples, one batch of row headers and labels, two copies of the model
-// (one with ConstantRate), the helpers and the scratch of a step; it
-// never copies the rows of X. X and y must not change during the call
-// (nor in Progress), and must not share memory with the model. Train
-// panics if the model is not K×D with K ≥ 2 (a zero Model, or one
-// reshaped by hand).
+// Train shares its steps with helper goroutines that live for the call,
+// and stops them on every way out. It allocates its scratch once a call:
+// the order of the examples, a batch of row headers and labels, two
+// copies of the model (one with ConstantRate), the helpers and a step's
+// scratch; it never copies the rows of X. X, y and Weights must not change
+// during the call, and must not share memory with the model. Train panics
+// if the model is not K×D with K ≥ 2.
 func (m *Model) Train(X [][]float64, y []int, c Config) error {
 	m.mustShape()
 	if err := m.checkData(X, y); err != nil {
@@ -684,8 +650,7 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 }
 
 // averageEvery is the number of examples between two iterates that W̄
-// takes in: for a batch of one, the average costs a sixty-fourth of a
-// step's work, and every step of at least as many examples.
+// takes in, so that averaging costs about 1/64 of a batch-1 step's work.
 const averageEvery = 64
 
 // An averager keeps W̄, the polynomial-decay average of the iterates
@@ -693,8 +658,8 @@ const averageEvery = 64
 //
 //	W̄ ← W̄ + ρ_j·(W_j − W̄),   ρ_j = (q + 1)/(j + q),   q = 7
 //
-// so that W̄ is W_1 after the first, and weighs W_j by about j^q after
-// many: mostly the last eighth of the run, whose noise it averages out.
+// so that W̄ is W_1 after the first and weighs W_j by about j^q after many:
+// mostly the last eighth of the run.
 type averager struct{ j int }
 
 // add takes the weights and biases of w into the average held in m.
@@ -711,11 +676,10 @@ func (a *averager) add(m, w *Model) {
 	}
 }
 
-// factors returns the factors f_n = w_n/w̄ of the weights w of N rows,
-// w̄ = (1/N)·Σ_n w_n, or nil for nil weights.
-// The error wraps ErrShape for a length other than N, and ErrValue for a
-// weight that is negative, NaN or infinite, or weights that are all 0.
-// Equal weights give nil, as they change nothing.
+// factors returns the factors f_n = w_n/w̄ of the weights w of N rows, w̄
+// their mean, or nil for nil or equal weights. The error wraps ErrShape
+// for a length other than N, and ErrValue for a negative, NaN or infinite
+// weight, or weights that are all 0.
 func factors(w []float64, N int) ([]float64, error) {
 	if w == nil {
 		return nil, nil
@@ -747,11 +711,10 @@ func factors(w []float64, N int) ([]float64, error) {
 	return f, nil
 }
 
-// visits appends to order the rows that an epoch of minibatches visits
-// for the weight factors f_n (which sum to N): row n as many times as
-// there are integers k with k + u in [F_{n−1}, F_n), F_n = f_1 + … + f_n,
-// for u in [0, 1), which is ⌊f_n⌋ or ⌈f_n⌉ times and f_n times on average
-// (systematic sampling).
+// visits appends to order the rows an epoch of minibatches visits for the
+// factors f_n (which sum to N): row n once for each integer k with k + u
+// in [F_{n−1}, F_n), F_n = f_1 + … + f_n, u in [0, 1): ⌊f_n⌋ or ⌈f_n⌉
+// times, f_n on average (systematic sampling).
 func visits(order []int, f []float64, u float64) []int {
 	var F float64 // F_{n−1}
 	k := 0.0      // the next k, with k + u ≥ F
@@ -765,10 +728,10 @@ func visits(order []int, f []float64, u float64) []int {
 }
 
 // BalancedWeights returns the weights w_n = N/(K·N_{y_n}) of the N labels
-// y, with K = classes and N_k the number of rows of class k: each class
-// present then has the total weight N/K, as if the classes were equally
-// common (scikit-learn's "balanced"). The error wraps ErrEmpty for no
-// labels and ErrLabel for a label outside [0, classes).
+// y, K = classes and N_k the number of rows of class k: each class present
+// weighs N/K in all, as if the classes were equally common (scikit-learn's
+// "balanced"). The error wraps ErrEmpty for no labels, and ErrLabel for a
+// label outside [0, classes).
 func BalancedWeights(y []int, classes int) ([]float64, error) {
 	if len(y) == 0 {
 		return nil, ErrEmpty
@@ -798,14 +761,14 @@ func sumSquares(v []float64) float64 {
 	return s
 }
 
-// trained returns Train's error, if any, for the model it has trained
-// from start on (X, y): ErrValue if a weight or bias is not finite (only a
-// Progress that breaks its contract writes one), ErrDiverged if the logits
-// or the loss of a row overflow, or if the mean cross-entropy is above
-// both ln K, the loss of guessing 1/K for every class, and the one it
-// started from: a step far too large, which a bounded gradient lets run
-// on without overflow. It costs a pass of Loss over X, and a second one
-// only for a model worse than guessing.
+// trained returns Train's error, if any, for the model trained from start
+// on (X, y) with the factors f: ErrValue for a weight or bias that is not
+// finite (only a Progress that breaks its contract writes one), and
+// ErrDiverged if the logits or the loss of a row overflow, or if the
+// (weighted) mean cross-entropy is above both ln K and that of start: a
+// step far too large, which a bounded gradient lets run on without
+// overflow. It costs a pass over X, and one more for a model worse than
+// guessing.
 func (m *Model) trained(start *Model, X [][]float64, y []int, f []float64, eta0 float64) error {
 	const kept = "the model keeps the weights Train was called with"
 	if err := m.checkWeights(); err != nil {
@@ -827,15 +790,9 @@ func (m *Model) trained(start *Model, X [][]float64, y []int, f []float64, eta0 
 		ErrDiverged, L, guess, L0, eta0, kept)
 }
 
-// curvature returns L = ½·mean_n(‖x_n‖² + 1) + λ, from one pass over X, or
-// an error wrapping ErrValue for the first feature that is NaN or ±Inf.
-// Each term is divided by N before it is added, so L overflows only if
-// some ‖x_n‖² does; that is ErrConfig, since 1/L would be 0.
-//
-// L bounds the curvature of the objective along one example: the Hessian
-// of C with respect to z, diag(p) − p·pᵀ, is at most ½·I (Böhning), and
-// z is linear in (x, 1), so along a step of the weights and the bias the
-// second derivative of C is at most ½·(‖x‖² + 1), and the penalty adds λ.
+// curvature returns L = ½·mean_n(f_n·(‖x_n‖² + 1)) + λ, each term divided
+// by N as it is added, or ErrValue for a NaN or ±Inf feature, or ErrConfig
+// if L overflows (1/L would be 0).
 func curvature(X [][]float64, f []float64, lambda float64) (float64, error) {
 	N := float64(len(X))
 	var s float64 // mean_n(‖x_n‖² + 1)
@@ -861,10 +818,9 @@ func curvature(X [][]float64, f []float64, lambda float64) (float64, error) {
 	return L, nil
 }
 
-// curvatureJ returns L_J = ½·λ_max(M) + λ, M = mean_n x̃_n·x̃_nᵀ, which
-// bounds the curvature of J as L bounds that of one example's C, by the
-// same argument. λ_max is estimated by ten rounds of the power method,
-// v ← M·v/‖M·v‖ from v of ones, on at most 4096 evenly spaced rows.
+// curvatureJ returns L_J = ½·λ_max(M) + λ, M = mean_n f_n·x̃_n·x̃_nᵀ, with
+// λ_max from ten rounds of the power method, v ← M·v/‖M·v‖ from v of ones,
+// on at most 4096 evenly spaced rows.
 func curvatureJ(X [][]float64, f []float64, lambda float64) float64 {
 	D, step := len(X[0]), (len(X)+4095)/4096
 	v, Mv := fill(make([]float64, D+1), 1), make([]float64, D+1)
@@ -894,11 +850,10 @@ func curvatureJ(X [][]float64, f []float64, lambda float64) float64 {
 	return float64(lmax/2) + lambda
 }
 
-// stepFailed returns Train's error for a step on the examples S (rows of
-// X) that failed in the given epoch: the error of the data checks if X or
-// y no longer pass them (they changed during training), ErrValue naming
-// the first row of S with a NaN or infinite feature, and otherwise
-// ErrDiverged. The errors name rows of X, where Step's name rows of S.
+// stepFailed returns Train's error for a step on the rows S of X that
+// failed in the given epoch: the data checks' error if X or y no longer
+// pass them, ErrValue naming the first row of S with a NaN or ±Inf
+// feature, and otherwise ErrDiverged. It names rows of X, not of S.
 func (m *Model) stepFailed(X [][]float64, y []int, S []int, epoch int, lr float64, err error) error {
 	if err := m.checkData(X, y); err != nil {
 		return err
@@ -911,20 +866,20 @@ func (m *Model) stepFailed(X [][]float64, y []int, S []int, epoch int, lr float6
 	return fmt.Errorf("%w (%v)", divergedIn(epoch, lr), err)
 }
 
-// A shape is the slices of a model: the row headers of W and the biases.
+// A shape is the slices of a model, to check after Progress that it has
+// not reshaped the model, and to put them back if it has.
 type shape struct {
 	W    [][]float64 // the slice W itself
 	rows [][]float64 // a copy of its row headers
 	B    []float64
 }
 
-// shape returns the slices of m, to check after user code has run that it
-// has not reshaped the model, and to put them back if it has.
+// shape returns the slices of m.
 func (m *Model) shape() shape {
 	return shape{W: m.W, rows: append([][]float64(nil), m.W...), B: m.B}
 }
 
-// same reports, in O(K), whether m still has the slices of s.
+// same reports whether m still has the slices of s.
 func (s shape) same(m *Model) bool {
 	if len(m.W) != len(s.W) || &m.W[0] != &s.W[0] || len(m.B) != len(s.B) || &m.B[0] != &s.B[0] {
 		return false
@@ -952,10 +907,9 @@ func divergedIn(epoch int, lr float64) error {
 // first, so that every uint64 seed, 0 included, gives its own sequence.
 const seedStream = 0x736f66746d6178 // "softmax"
 
-// resolve returns the epochs and batch size of c with the defaults put in
-// for zero fields, or an error wrapping ErrConfig for a field out of its
-// range. The learning rate is checked here for its sign; Train puts in its
-// default, which needs the data, and checks η₀λ.
+// resolve returns the epochs (0 for until converged) and batch size of c
+// with the defaults put in, or an error wrapping ErrConfig for a field out
+// of its range. Train checks the learning rate further.
 func (c Config) resolve() (epochs, batch int, err error) {
 	epochs, batch = c.Epochs, c.BatchSize
 	switch {
@@ -977,22 +931,19 @@ func (c Config) resolve() (epochs, batch int, err error) {
 	return epochs, batch, nil
 }
 
-// MeanStd returns the mean μ_d and the standard deviation σ_d of each
-// feature d over the N rows of X, a training set:
+// MeanStd returns the mean μ_d and the population deviation σ_d of each
+// feature d over the rows of X, a training set, for [Standardize] and
+// [Model.Fold]:
 //
 //	μ_d = (1/N)·Σ_n x_nd,   σ_d = √((1/N)·Σ_n (x_nd − μ_d)²)
 //
-// (the population deviation), for [Standardize] and [Model.Fold]. A
-// constant column, every x_nd the same, gets μ_d = x_1d exactly and
-// σ_d = 1: standardising leaves it at 0. Every other σ_d is positive and
-// finite, however small or large the differences: where their squares
-// would underflow or overflow, σ_d = s·√((1/N)·Σ_n ((x_nd − μ_d)/s)²),
-// with s the largest |x_nd − μ_d|. So standardising never divides by 0.
-//
-// The error wraps ErrEmpty if X has no rows, ErrShape if its rows differ
-// in length, and ErrValue for the first feature that is NaN or ±Inf, or a
-// column whose deviation is not a positive float64 (differences beyond
-// the float64 range, or of a few multiples of 5e-324 over many rows).
+// A constant column gets μ_d = x_1d exactly and σ_d = 1, and every other
+// σ_d is positive and finite however small or large the differences:
+// where their squares would underflow or overflow, σ_d is taken as
+// s·√((1/N)·Σ_n ((x_nd − μ_d)/s)²), s the largest |x_nd − μ_d|. The error
+// wraps ErrEmpty for no rows, ErrShape for ragged rows, and ErrValue for a
+// NaN or ±Inf feature, or a deviation no float64 holds (differences
+// beyond the float64 range, or of a few times 5e-324 over many rows).
 func MeanStd(X [][]float64) (mu, sigma []float64, err error) {
 	if len(X) == 0 {
 		return nil, nil, ErrEmpty
@@ -1046,22 +997,15 @@ func MeanStd(X [][]float64) (mu, sigma []float64, err error) {
 	return mu, sigma, nil
 }
 
-// Standardize writes the standardised rows of X into dst and returns dst:
-//
-//	x'_nd = (x_nd − μ_d)/σ_d
-//
-// with μ and σ from [MeanStd] on the training set: the same μ and σ serve
-// the training rows and every new row. X is left as it is, unless dst is
-// X. A NaN or ±Inf feature gives NaN or ±Inf, which Train, Loss and the
-// other methods report.
-//
-// The error wraps ErrShape, naming the row, if a row of X does not have
-// len(mu) features, and ErrValue if a finite feature gives a standardised
-// value that is not finite (a σ_d of 0, or a new row far outside the
-// training rows' range); dst may then hold some rows already written. If
-// dst is nil, len(X) rows are allocated from one array; otherwise
-// Standardize does not allocate. It panics if len(sigma) != len(mu), or if
-// dst is not nil and does not have len(X) rows of len(mu).
+// Standardize writes x'_nd = (x_nd − μ_d)/σ_d for the rows of X into dst
+// and returns dst, with μ and σ from [MeanStd] on the training rows: the
+// same serve every new row. A NaN or ±Inf feature gives NaN or ±Inf, which
+// Train and Loss report. The error wraps ErrShape for a row without
+// len(mu) features, and ErrValue for a finite feature whose x' is not
+// finite (a σ_d of 0, say); dst may then hold some rows. A nil dst is
+// allocated as len(X) rows from one array; otherwise Standardize does not
+// allocate, and dst may be X. It panics if len(sigma) != len(mu), or if
+// dst is not nil and not len(X) rows of len(mu).
 func Standardize(dst, X [][]float64, mu, sigma []float64) ([][]float64, error) {
 	D := len(mu)
 	if len(sigma) != D {
@@ -1085,21 +1029,17 @@ func Standardize(dst, X [][]float64, mu, sigma []float64) ([][]float64, error) {
 	return dst, nil
 }
 
-// Fold rewrites a model trained on features standardised with μ and σ
-// (see [Standardize]) as the same model on the raw features, so that it
-// takes raw rows from then on:
+// Fold rewrites a model trained on features standardised with μ and σ as
+// the same model on the raw features, so that it takes raw rows:
 //
 //	W_raw[k][d] = W[k][d]/σ_d,   b_raw[k] = b[k] − Σ_d W_raw[k][d]·μ_d
 //
-// since w_kᵀx' + b_k = Σ_d W[k][d]·(x_d − μ_d)/σ_d + b_k = W_raw[k]ᵀx + b_raw[k].
-// The logits, and so the probabilities and predictions, agree to rounding.
-//
-// Fold refuses, leaving the model as it was, with an error wrapping
-// ErrValue if some μ_d is not finite or some σ_d is not a finite number
-// above 0, or if a weight or bias of the raw model would not be finite
-// (a σ_d of 1e-310, or a μ_d of 1e308). It allocates K numbers. It
-// panics if the model is not K×D with K ≥ 2, or if len(mu) or len(sigma)
-// is not D.
+// since w_kᵀx' + b_k = Σ_d W[k][d]·(x_d − μ_d)/σ_d + b_k = W_raw[k]ᵀx + b_raw[k],
+// to rounding. It refuses with an error wrapping ErrValue, leaving the
+// model as it was, if a μ_d is not finite or a σ_d is not a finite number
+// above 0, or if the raw model would not be finite (σ_d = 1e-310, say). It
+// allocates K numbers. It panics if the model is not K×D with K ≥ 2, or if
+// len(mu) or len(sigma) is not D.
 func (m *Model) Fold(mu, sigma []float64) error {
 	m.mustShape()
 	D := m.Features()
