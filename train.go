@@ -570,6 +570,7 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 	var avg averager
 	var J []float64 // J(W̄) after each epoch, when Train measures it
 	var L float64   // the mean cross-entropy of the epoch
+	exact := false  // whether L is that of the model on X
 	for epoch := 1; epoch <= epochs; epoch++ {
 		if resample {
 			order = visits(order[:0], f, urng.Float64())
@@ -603,7 +604,7 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 				avg.add(m, w) // every every-th step's weights, and those that end the epoch
 			}
 		}
-		L = total
+		L, exact = total, false
 		// A step's forward pass finds weights that have overflowed in an
 		// earlier step; this finds those of the last.
 		if L-L != 0 || !w.finite() || !m.finite() {
@@ -616,6 +617,7 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 				start.copyTo(m)
 				return fmt.Errorf("%w (%v)", divergedIn(epoch, eta0), err)
 			}
+			exact = true
 			var W2 float64 // ‖W̄‖²
 			for _, wk := range m.W {
 				W2 += sumSquares(wk)
@@ -642,7 +644,10 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 			break
 		}
 	}
-	if err := m.trained(start, X, y, f, eta0); err != nil {
+	if !exact {
+		L = math.NaN()
+	}
+	if err := m.trained(start, X, y, f, eta0, L); err != nil {
 		start.copyTo(m)
 		return err
 	}
@@ -768,13 +773,17 @@ func sumSquares(v []float64) float64 {
 // (weighted) mean cross-entropy is above both ln K and that of start: a
 // step far too large, which a bounded gradient lets run on without
 // overflow. It costs a pass over X, and one more for a model worse than
-// guessing.
-func (m *Model) trained(start *Model, X [][]float64, y []int, f []float64, eta0 float64) error {
+// guessing; L is the first if it is not NaN, the model's loss already
+// measured.
+func (m *Model) trained(start *Model, X [][]float64, y []int, f []float64, eta0, L float64) error {
 	const kept = "the model keeps the weights Train was called with"
 	if err := m.checkWeights(); err != nil {
 		return fmt.Errorf("%w after training (Progress may read the model, not change it); %s", err, kept)
 	}
-	L, err := m.loss(X, y, f)
+	var err error
+	if math.IsNaN(L) {
+		L, err = m.loss(X, y, f)
+	}
 	if err != nil {
 		return fmt.Errorf("%w at learning rate %g: after training, %v; %s", ErrDiverged, eta0, err, kept)
 	}
