@@ -1151,14 +1151,6 @@ func TestCrew(t *testing.T) {
 	}
 }
 
-func seq(n int) []int {
-	s := make([]int, n)
-	for i := range s {
-		s[i] = i
-	}
-	return s
-}
-
 // TestPredictAll checks PredictAll and ProbabilitiesAll against Predict and
 // Probabilities row by row, bit for bit, on a data set small enough for
 // one goroutine and on one large enough to be shared; and their errors.
