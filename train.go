@@ -561,8 +561,8 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 	}
 	s := newScratch() // its X and y hold the batch S
 	s.X, s.y = make([][]float64, 0, batch), make([]int, 0, batch)
-	team := newCrew(batch*m.Classes()*m.Features(), trainWork)
-	defer team.stop()
+	helpers := newCrew(batch*m.Classes()*m.Features(), trainWork)
+	defer helpers.stop()
 	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
 	resample := f != nil && batch < N // minibatches visit rows as often as their weights say
 	urng := rand.New(rand.NewPCG(c.Seed, seedStream+1))
@@ -593,7 +593,7 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 			if !c.ConstantRate {
 				eta = eta0 / (1 + float64(float64(eta0*c.L2)*float64(t))) // η_t = η₀/(1 + η₀·λ·t)
 			}
-			C, err := w.step(s, eta, c.L2, team, false)
+			C, err := w.step(s, eta, c.L2, helpers, false)
 			if err != nil {
 				start.copyTo(m)
 				return w.stepFailed(X, y, S, epoch, eta0, err)
@@ -612,7 +612,7 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 			return divergedIn(epoch, eta0)
 		}
 		if w != m && (c.Epochs == 0 || c.Progress != nil) {
-			team.rest()
+			helpers.rest()
 			if L, err = m.loss(X, y, f); err != nil {
 				start.copyTo(m)
 				return fmt.Errorf("%w (%v)", divergedIn(epoch, eta0), err)
@@ -626,7 +626,7 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 		}
 		converged := c.Epochs == 0 && w != m && epoch >= 16 && J[epoch/2-1]-J[epoch-1] < 1e-3*J[epoch-1]
 		if c.Progress != nil {
-			team.rest() // no helper spins while Progress runs
+			helpers.rest() // no helper spins while Progress runs
 			err := c.Progress(epoch, L)
 			if !shape.same(m) {
 				shape.restore(m)

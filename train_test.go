@@ -366,7 +366,7 @@ func TestBatchGradient(t *testing.T) {
 
 // TestTrainAllocs checks that Train allocates its scratch once per call:
 // the count does not grow with the number of examples, epochs or steps, on
-// one goroutine (AllocsPerRun sets GOMAXPROCS to 1) and with a team that
+// one goroutine (AllocsPerRun sets GOMAXPROCS to 1) and with a crew that
 // shares the steps, whose steps allocate nothing either.
 func TestTrainAllocs(t *testing.T) {
 	if raceEnabled {
@@ -399,7 +399,7 @@ func TestTrainAllocs(t *testing.T) {
 			}
 		}
 	}
-	// With a team: two more epochs of 63 shared steps each add nothing.
+	// With a crew: two more epochs of 63 shared steps each add nothing.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	defer func(f func() int) { numCPU = f }(numCPU)
 	numCPU = func() int { return 2 }
@@ -416,7 +416,7 @@ func TestTrainAllocs(t *testing.T) {
 	}
 	one, three := mallocs(1), mallocs(3)
 	if three > one+10 {
-		t.Errorf("Train with a team: %d allocations for 3 epochs, %d for 1: its 126 more steps allocate", three, one)
+		t.Errorf("Train with a crew: %d allocations for 3 epochs, %d for 1: its 126 more steps allocate", three, one)
 	}
 }
 
@@ -599,18 +599,17 @@ func TestTrainPlain(t *testing.T) {
 
 // TestTrainCores checks that the number of cores changes nothing: the
 // same seed gives bit-identical weights, and Loss the same number, with
-// GOMAXPROCS 1, 2, 3 and 16, and teams of as many goroutines (numCPU is
+// GOMAXPROCS 1, 2, 3 and 16, and crews of as many goroutines (numCPU is
 // set high, so that a 2-core machine tries them too).
 func TestTrainCores(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	defer func(f func() int) { numCPU = f }(numCPU)
 	numCPU = func() int { return 64 }
 	rng := rand.New(rand.NewPCG(32, 32))
-	// N·K·D = 4.7M at {10, 784, 600}: the full batch, in parts of
-	// examples, and Loss are shared between goroutines. The minibatches
-	// of 16 and 32 are shared by the team: their forward pass in parts of
-	// examples with 2 goroutines, in parts of the rows of W with 16 (too
-	// few examples to go round), and their update by rows of W.
+	// N·K·D = 4.7M at {10, 784, 600}: the full batch and Loss are shared
+	// between goroutines, and so are the minibatches of 16 and 32 at
+	// K·D ≥ 3000: their forward passes in parts of three examples, their
+	// updates in tiles of W.
 	for _, sh := range []struct{ K, D, N int }{{10, 784, 600}, {3, 1000, 100}, {100, 300, 50}, {2, 5000, 40}} {
 		X, y := randData(rng, sh.N, sh.D, sh.K)
 		for _, batch := range []int{1, 16, 32, sh.N} {
@@ -1153,7 +1152,7 @@ func goroutinesLeft(before int) int {
 	return runtime.NumGoroutine() - before
 }
 
-// TestTrainLeavesNoGoroutine checks that Train stops its team on every way
+// TestTrainLeavesNoGoroutine checks that Train stops its crew on every way
 // out: done, ErrStop, an error of Progress, an error of its own, and a
 // panic in Progress.
 func TestTrainLeavesNoGoroutine(t *testing.T) {
