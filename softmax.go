@@ -128,8 +128,9 @@
 // η_t = η₀/(1 + η₀·λ·t) after t steps (Bottou), and Train returns the
 // average W̄ of the iterates instead of the last, weighting the j-th it
 // takes in by about j⁷ (Shamir and Zhang, 2013): the steps' noise points
-// every way and cancels in the mean, which comes near J* at the rate of
-// the steps' bias alone. Config.Epochs = 0, the default, trains until
+// every way and cancels in the mean, which so comes far nearer J* than any
+// one iterate, while the decaying step removes what the mean would keep
+// of a constant step's bias. Config.Epochs = 0, the default, trains until
 // J(W̄) falls by less than 0.1% over the second half of the epochs: at a
 // rate of 1/t that fall is about the gap J(W̄) − J* that is left.
 // Config.ConstantRate is the plain loop of Steps instead, the last
