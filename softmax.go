@@ -1208,7 +1208,7 @@ func (c *crew) help(g int) {
 		spin(func() bool { return c.resting.Load() || c.state.Load() != seen })
 		if c.state.Load() == seen {
 			c.mu.Lock()
-			for !c.stopped && c.state.Load() == seen {
+			for !c.stopped && c.state.Load() == seen { // parked, not spinning: Wait sleeps until loop or stop broadcasts
 				c.wake.Wait()
 			}
 			stopped := c.stopped
