@@ -109,7 +109,7 @@ func drawRegions(t *testing.T, X [][]float64, y []int) string {
 		petals[n] = []float64{x[2], x[3]} // petal length, petal width (cm)
 	}
 	m := softmax.New(3, 2)
-	if err := m.Train(petals, y, softmax.Config{LearningRate: 0.05, ConstantRate: true, Epochs: 2000, BatchSize: 4, L2: 1e-3, Seed: 1}); err != nil {
+	if _, err := m.Train(petals, y, softmax.Config{LearningRate: 0.05, ConstantRate: true, Epochs: 2000, BatchSize: 4, L2: 1e-3, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	p := newPlot("Decision regions of softmax regression on iris petals",
@@ -159,7 +159,7 @@ func clip(poly [][2]float64, a [2]float64, c float64) [][2]float64 {
 func drawLoss(t *testing.T, X [][]float64, y []int) string {
 	var losses []float64
 	m := softmax.New(3, 4)
-	err := m.Train(X, y, softmax.Config{LearningRate: 0.02, ConstantRate: true, Epochs: 1000, BatchSize: 4, L2: 0.01, Seed: 1,
+	_, err := m.Train(X, y, softmax.Config{LearningRate: 0.02, ConstantRate: true, Epochs: 1000, BatchSize: 4, L2: 0.01, Seed: 1,
 		Progress: func(_ int, loss float64) error {
 			losses = append(losses, loss)
 			return nil

@@ -305,7 +305,7 @@ func FuzzTrain(f *testing.F) {
 		}
 		before := clone(m)
 		c := Config{LearningRate: lr, Epochs: 3, BatchSize: int(batchRaw % 6), L2: l2, Seed: 1}
-		err := m.Train(X, y, c)
+		_, err := m.Train(X, y, c)
 		if err == nil {
 			if !m.finite() {
 				t.Fatalf("Train returned nil but left a non-finite weight: %v %v", m.W, m.B)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 )
 
@@ -189,6 +190,20 @@ type scratch struct {
 	c               float64     // η/|S|
 	decay           float64     // 1 − ηλ
 	forward, update func(lo, hi int)
+
+	// A variance-reduced step of Train's default has, besides: the rows'
+	// ã_n of the snapshot, the factors r_n = (η/|S|)/(N·q_n) of their
+	// draws, and the snapshot's μ (μ_W in mu.W, μ_b in mu.B); mu is nil
+	// for a plain step.
+	ta, r []float64
+	mu    *Model
+	eta   float64
+
+	// A measurement writes its μ_W into g, by the pass gradient, and
+	// whether each row's class has strictly the largest logit into right.
+	g        *Model
+	gradient func(lo, hi int)
+	right    []bool
 }
 
 var scratchPool = sync.Pool{New: func() any { return newScratch() }}
@@ -196,14 +211,14 @@ var scratchPool = sync.Pool{New: func() any { return newScratch() }}
 // newScratch returns a scratch with its passes bound.
 func newScratch() *scratch {
 	s := new(scratch)
-	s.forward, s.update = s.forwardRows, s.updateTiles
+	s.forward, s.update, s.gradient = s.forwardRows, s.updateTiles, s.gradientTiles
 	return s
 }
 
 // put returns s to the pool, without references to the caller's data.
 func (s *scratch) put() {
 	clear(s.X)
-	s.m, s.X, s.y, s.f = nil, s.X[:0], s.y[:0], nil
+	s.m, s.X, s.y, s.f, s.mu = nil, s.X[:0], s.y[:0], nil, nil
 	scratchPool.Put(s)
 }
 
@@ -223,9 +238,25 @@ func (s *scratch) forwardRows(lo, hi int) {
 	for n := lo; n < hi; n++ {
 		a := s.a[n*K : (n+1)*K]
 		s.z[n] = maxAbs(a)
+		if s.right != nil { // whether z_{n,y_n} is strictly the largest logit
+			s.right[n] = true
+			for k, zk := range a {
+				s.right[n] = s.right[n] && (k == s.y[n] || zk < a[s.y[n]])
+			}
+		}
 		s.C[n] = delta(a, s.y[n]) // C_n, and a = p_n − t_n
 		if !(s.z[n] <= math.MaxFloat64) {
 			s.C[n] = math.NaN()
+		}
+		if s.mu != nil { // a_n = r_n·(f_n·(p_n − t_n) − ã_n)
+			ta := s.ta[n*K : (n+1)*K]
+			for k := range a {
+				if s.f != nil {
+					a[k] = float64(a[k] * s.f[n])
+				}
+				a[k] = float64(s.r[n] * (a[k] - ta[k]))
+			}
+			continue
 		}
 		c := s.c
 		if s.f != nil {
@@ -261,14 +292,45 @@ func (s *scratch) tiles() int {
 	return ((K + tileRows - 1) / tileRows) * ((D + tileCols - 1) / tileCols)
 }
 
-// updateTiles applies W ← (1 − ηλ)·W − Σ_n a_n·x_nᵀ to the tiles
-// t0 ≤ t < t1 of W.
-func (s *scratch) updateTiles(t0, t1 int) {
+// tile returns the rows k0 ≤ k < k1 and the columns d0 ≤ d < d1 of tile
+// t of W.
+func (s *scratch) tile(t int) (k0, k1, d0, d1 int) {
 	K, D := s.m.Classes(), s.m.Features()
 	rows, cols := (K+tileRows-1)/tileRows, (D+tileCols-1)/tileCols
+	r, col := t/cols, t%cols
+	return r * K / rows, (r + 1) * K / rows, col * D / cols, (col + 1) * D / cols
+}
+
+// gradientTiles writes μ_W = (1/N)·Σ_n a_n·x_nᵀ, over every row of s, into
+// the tiles t0 ≤ t < t1 of s.g: descend with the factor 0 writes
+// −Σ_n a_n·x_nᵀ.
+func (s *scratch) gradientTiles(t0, t1 int) {
+	N := float64(len(s.X))
 	for t := t0; t < t1; t++ {
-		r, col := t/cols, t%cols
-		s.m.descend(s.a, s.X, s.decay, r*K/rows, (r+1)*K/rows, col*D/cols, (col+1)*D/cols)
+		k0, k1, d0, d1 := s.tile(t)
+		s.g.descend(s.a, s.X, 0, k0, k1, d0, d1)
+		for _, gk := range s.g.W[k0:k1] {
+			for d := d0; d < d1; d++ {
+				gk[d] = -gk[d] / N
+			}
+		}
+	}
+}
+
+// updateTiles applies W ← (1 − ηλ)·W − Σ_n a_n·x_nᵀ to the tiles
+// t0 ≤ t < t1 of W, after W ← (1 − ηλ)·W − η·μ_W for a variance-reduced
+// step.
+func (s *scratch) updateTiles(t0, t1 int) {
+	for t := t0; t < t1; t++ {
+		k0, k1, d0, d1 := s.tile(t)
+		c := s.decay
+		if s.mu != nil { // W ← (1 − ηλ)·W − η·μ_W first
+			for k := k0; k < k1; k++ {
+				sub(s.m.W[k][d0:d1], c, s.eta, s.mu.W[k][d0:d1])
+			}
+			c = 1
+		}
+		s.m.descend(s.a, s.X, c, k0, k1, d0, d1)
 	}
 }
 
@@ -380,62 +442,64 @@ func checkRates(lr, lambda float64) error {
 }
 
 // DefaultEpochs is the number of epochs of a zero Config.Epochs with
-// ConstantRate. Without it Train goes on until converged, for at most
-// MaxEpochs epochs, or on fewer than 10⁴ rows for as many as make 10⁷
-// visits to rows: epochs of a small data set are cheap, and it may need
-// many.
+// ConstantRate, and MaxEpochs the most that Train's default takes with a
+// zero Config.Epochs. DefaultTolerance is the default Config.Tolerance.
 const (
-	DefaultEpochs = 10
-	MaxEpochs     = 1000
-	maxVisits     = 10_000_000
+	DefaultEpochs    = 10
+	MaxEpochs        = 1000
+	DefaultTolerance = 1e-6
 )
 
+// absentBias is the bias Train gives a class that no row of positive
+// weight has: its optimum lies at b_k = −∞, and exp(−1000) is below the
+// smallest float64.
+const absentBias = -1000
+
 // Config sets how [Model.Train] trains. Every zero field means its
-// documented default, and the defaults train to near the minimum of J
-// without tuning, on standardised features (see [MeanStd]); but set L2:
-// without weight decay the minimum on data a linear model can separate
-// lies at infinity.
+// documented default, and the defaults train to the minimum of J, to
+// within Tolerance, without tuning (standardise the features: see
+// [MeanStd]).
 type Config struct {
-	// LearningRate is the first step size η₀ > 0. Zero means
-	// [LearningRate] of the rows, BatchSize and L2 (with Weights, the
-	// rows weighted as for J). With L2, η₀λ must be below 2. A step that
-	// is too large shows in the loss Progress reports: far above ln K
-	// (guessing 1/K for every class), or rising from epoch to epoch.
+	// LearningRate is the step size η > 0. Zero means [LearningRate] of
+	// the rows, BatchSize and L2 (with Weights, the rows weighted as for
+	// J). With L2, ηλ must be below 2. By default it is the step that
+	// Train's method cannot overshoot with (see the package doc); with
+	// ConstantRate, every step's.
 	LearningRate float64
-	// ConstantRate makes Train the plain loop of Steps: every step at η₀,
-	// and the last step's model. By default the step after t steps is
-	// η_t = η₀/(1 + η₀·λ·t), and the model is the average W̄ of the steps'
-	// weights, the later ones weighted more (see the package doc).
+	// ConstantRate makes Train the plain loop of Steps: each epoch takes
+	// a Step on each batch of a shuffled order at η, and Train returns the
+	// last step's model. Result then has no Objective or Gradient.
 	ConstantRate bool
-	// Epochs is the number of passes over the data. Zero means until
-	// converged: after each epoch Train measures J(W̄) on X, and from epoch
-	// e = 16 on stops once J(W̄ after epoch ⌊e/2⌋) − J(W̄) < 10⁻³·J(W̄), or
-	// after MaxEpochs. With ConstantRate, zero means DefaultEpochs.
+	// Epochs bounds the epochs of training. Zero means MaxEpochs, or with
+	// ConstantRate DefaultEpochs, which it then takes all.
 	Epochs int
-	// BatchSize is the number of examples averaged in each step. Zero means
+	// BatchSize is the number of rows averaged in each step. Zero means
 	// 1; a value ≥ N means full-batch gradient descent.
 	BatchSize int
 	// L2 is the weight decay λ ≥ 0 of J (see Train). The biases are not
 	// penalised.
 	L2 float64
+	// Tolerance is the largest |∂J/∂θ|, over every weight and bias, at
+	// which Train's default stops: it then returns Converged. Zero means
+	// DefaultTolerance. It is in the units of 1/x: set for standardised
+	// features.
+	Tolerance float64
 	// Weights, if not nil, holds a weight w_n ≥ 0 for each row of X, not
 	// all 0, and Train minimises the weighted J (see Train): a weight of 2
 	// counts the row twice, and [BalancedWeights] gives every class the
 	// same total weight. Nil means every w_n = 1; equal weights give the
-	// same model bit for bit. The loss Progress reports and the stopping
-	// rule are weighted too.
+	// same model bit for bit.
 	Weights []float64
-	// Seed seeds the random order in which each epoch visits the examples;
-	// every value, 0 included, is a valid seed, and the same data, Config
-	// and Seed give bit-identical weights. Each call of Train starts the
-	// sequence afresh: a schedule of one-epoch calls should change the
-	// Seed from call to call.
+	// Seed seeds the random draws of the rows; every value, 0 included,
+	// is a valid seed, and the same data, Config and Seed give
+	// bit-identical weights. Each call of Train starts the sequence
+	// afresh.
 	Seed uint64
 	// Progress, if not nil, is called after each epoch with its number
 	// (from 1) and the mean cross-entropy, without the penalty, of the
-	// model Train would return then: by default W̄'s on X, which takes a
-	// pass of Loss; with ConstantRate the mean over the epoch's examples,
-	// each from its own step. It may read the model (and Clone it) but not
+	// model Train would return then: by default measured exactly on X,
+	// weighted; with ConstantRate the mean over the epoch's rows, each
+	// from its own step. It may read the model (and Clone it) but not
 	// change it, nor X or y. If it returns ErrStop itself (compared with
 	// ==, as filepath.WalkDir treats fs.SkipAll), training ends and Train
 	// returns nil; any other error ends training, and Train returns it
@@ -443,18 +507,24 @@ type Config struct {
 	Progress func(epoch int, loss float64) error
 }
 
-// LearningRate returns the first step η₀ that Train takes, when
-// Config.LearningRate is 0, on the rows X with batches of batch examples
-// and weight decay λ = lambda (the package doc derives it):
+// Result says how [Model.Train] ended.
+type Result struct {
+	Epochs    int     // epochs taken
+	Converged bool    // the stopping rule held; false when Epochs, Progress, or an optimum at infinity ended training
+	Objective float64 // J of the returned model on X, weighted as Train says; NaN with ConstantRate
+	Gradient  float64 // max |∂J/∂θ| over every weight and bias of the returned model, on X; NaN with ConstantRate
+}
+
+// LearningRate returns the step η that Train takes, when
+// Config.LearningRate is 0, on the rows X with weight decay λ = lambda:
 //
-//	η₀ = 1/L                   for B = min(batch, N) = 1,   L = ½·mean_n(‖x_n‖² + 1) + λ
-//	η₀ = min(B/L, 8/L_J)       for B ≥ 2,                   L_J = ½·λ_max(mean_n x̃_n·x̃_nᵀ) + λ
+//	η = 1/L,   L = ½·mean_n(‖x_n‖² + 1) + λ
 //
-// with x̃_n = (x_n, 1), λ_max estimated by ten rounds of the power method
-// on at most 4096 evenly spaced rows. A loop of Steps of one's own can
-// take it too. The error wraps ErrEmpty for no rows, ErrShape for ragged
-// rows, ErrValue for a NaN or infinite feature, and ErrConfig for a batch
-// below 1, a negative or infinite λ, or an L that overflows.
+// the same for every batch size (the package doc derives it). A loop of
+// Steps of one's own can take it too. The error wraps ErrEmpty for no
+// rows, ErrShape for ragged rows, ErrValue for a NaN or infinite feature,
+// and ErrConfig for a batch below 1, a negative or infinite λ, or an L
+// that overflows.
 func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 	switch {
 	case len(X) == 0:
@@ -469,92 +539,102 @@ func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 			return 0, fmt.Errorf("%w: row %d has %d features, want %d as in row 0", ErrShape, n, len(x), len(X[0]))
 		}
 	}
-	return learningRate(X, nil, batch, lambda)
-}
-
-// learningRate is LearningRate, checked, for rows weighted by f_n = w_n/w̄
-// (nil for all 1): each row's term of L and L_J is taken f_n times.
-func learningRate(X [][]float64, f []float64, batch int, lambda float64) (float64, error) {
-	L, err := curvature(X, f, lambda)
-	if B := min(batch, len(X)); B > 1 && err == nil {
-		return min(float64(B)/L, 8/curvatureJ(X, f, lambda)), nil
-	}
+	_, L, err := curvatures(X, nil, lambda)
 	return 1 / L, err
 }
 
 // Train fits the model to the examples X (N rows of D features) with
 // labels y (N classes in [0, K)), and weights w_n (all 1 unless
-// Config.Weights), by minibatch stochastic gradient descent on
+// Config.Weights), minimising
 //
 //	J(W, b) = Σ_n w_n·C_n / Σ_n w_n + (λ/2)·‖W‖²,   C_n = CrossEntropy(W·x_n + b, y_n)
 //
-// Each epoch shuffles the examples, in an order drawn from c.Seed, and
-// takes a [Model.Step] on each batch of c.BatchSize in turn. By default the
-// steps decay, Train returns the average W̄ of their weights, and it goes
-// on until J(W̄) stops falling; with ConstantRate it is the plain loop of
-// Steps (see [Config] and the package doc). Training continues from the
-// model's weights.
+// from the model's weights, and returns how it ended. By default it takes
+// variance-reduced steps on rows drawn at random (see the package doc),
+// measures J and its gradient exactly on X after each epoch, and stops
+// once max |∂J/∂θ| ≤ c.Tolerance, with Converged true. For λ > 0 that
+// bounds how far J is from its minimum J*:
+//
+//	J − J* ≤ ‖∇J‖²/(2λ) ≤ (K·(D + 1))·Tolerance²/(2λ)
+//
+// It also stops after c.Epochs, or when Progress says so, with Converged
+// false, and where the minimum lies at infinity: for λ = 0 once the model
+// classifies every row right (the data are separable, and J falls towards
+// 0 as W grows), and when fewer than two classes have rows of positive
+// weight. A class that has none gets the weights 0 and the bias −1000, its
+// optimum of b_k = −∞ as far as float64 tells, and the others are
+// trained. Result.Objective and Result.Gradient are measured on X at the
+// model returned. With ConstantRate it is the plain loop of Steps instead
+// (see [Config]).
 //
 // On an error of its own Train puts back the weights it was called with.
 // The error wraps ErrEmpty if N = 0; ErrShape if len(y) or len(Weights) is
 // not N or a row does not have D features; ErrLabel for a label outside
 // [0, K); ErrValue for a NaN or ±Inf feature, weight or bias of the model,
-// or a bad weight; ErrConfig for a Config field out of its range, or
-// η₀λ ≥ 2; ErrDiverged, naming the learning rate, if the loss or a weight
+// a bad weight, or logits that overflow at the start; ErrConfig for a
+// Config field out of its range, or ηλ ≥ 2; with ConstantRate,
+// ErrDiverged, naming the learning rate, if the loss or a weight
 // overflows, or if training ends with a mean cross-entropy above both
-// ln K (guessing 1/K for every class) and where it started. The shapes,
-// labels, settings and weights are checked before training, and so are
-// the features when LearningRate is 0; else the steps check them as they
-// meet them. Train ends with a pass of Loss over X: after a nil error,
-// Loss, Accuracy and Predict work on every row of X, and the model never
-// holds a NaN. An error from Progress ends training with the weights of
-// the epochs done; but a Progress that replaces or reshapes the model's
-// slices gets an error of Train's, and the slices and weights it was
-// called with back.
+// ln K (guessing 1/K for every class) and where it started. After a nil
+// error, Loss, Accuracy and Predict work on every row of X, and the model
+// never holds a NaN. An error from Progress ends training with the
+// weights of the epochs done; but a Progress that replaces or reshapes
+// the model's slices gets an error of Train's, and the slices and weights
+// it was called with back.
 //
-// Train shares its steps with helper goroutines that live for the call,
-// and stops them on every way out. It allocates its scratch once a call:
-// the order of the examples, a batch of row headers and labels, two
-// copies of the model (one with ConstantRate), the helpers and a step's
-// scratch; it never copies the rows of X. X, y and Weights must not change
-// during the call, and must not share memory with the model. Train panics
-// if the model is not K×D with K ≥ 2.
-func (m *Model) Train(X [][]float64, y []int, c Config) error {
+// Train shares its work with helper goroutines that live for the call,
+// and stops them on every way out. It allocates its scratch once a call,
+// and never copies the rows of X: by default two copies of the model and
+// of its gradient, two tables of N·K numbers and N more; with
+// ConstantRate, the order of the rows and a copy of the model. X, y and
+// Weights must not change during the call, and must not share memory with
+// the model. Train panics if the model is not K×D with K ≥ 2.
+func (m *Model) Train(X [][]float64, y []int, c Config) (Result, error) {
 	m.mustShape()
+	res := Result{Objective: math.NaN(), Gradient: math.NaN()}
 	if err := m.checkData(X, y); err != nil {
-		return err
+		return res, err
 	}
 	epochs, batch, err := c.resolve()
 	if err != nil {
-		return err
+		return res, err
 	}
 	if err := m.checkWeights(); err != nil {
-		return err
+		return res, err
 	}
 	f, err := factors(c.Weights, len(X))
 	if err != nil {
-		return err
+		return res, err
 	}
-	eta0 := c.LearningRate
-	if eta0 == 0 {
-		if eta0, err = learningRate(X, f, batch, c.L2); err != nil {
-			return err
+	var Ln []float64 // the default draws rows by their L_n
+	eta := c.LearningRate
+	if eta == 0 || !c.ConstantRate {
+		var L float64
+		if Ln, L, err = curvatures(X, f, c.L2); err != nil {
+			return res, err
+		}
+		if eta == 0 {
+			eta = 1 / L
 		}
 	}
-	if err := checkRates(eta0, c.L2); err != nil {
-		return err
+	if err := checkRates(eta, c.L2); err != nil {
+		return res, err
 	}
+	if c.Tolerance == 0 {
+		c.Tolerance = DefaultTolerance
+	}
+	if c.ConstantRate {
+		return res, m.trainPlain(X, y, f, eta, epochs, min(batch, len(X)), c)
+	}
+	return m.trainVR(X, y, f, Ln, eta, epochs, min(batch, len(X)), c)
+}
+
+// trainPlain is Train with ConstantRate: the plain loop of Steps, each
+// row's step scaled by its weight factor f_n = w_n/w̄.
+func (m *Model) trainPlain(X [][]float64, y []int, f []float64, eta float64, epochs, batch int, c Config) error {
 	N := len(X)
-	batch = min(batch, N)
-	if epochs == 0 { // until converged
-		epochs = max(MaxEpochs, maxVisits/N)
-	}
 	start := m.Clone() // the weights Train was called with, put back on an error
 	shape := m.shape() // and the model's slices, put back if Progress reshapes it
-	w := m             // the model the steps move
-	if !c.ConstantRate {
-		w = m.Clone() // and m holds their average W̄
-	}
 	order := make([]int, N)
 	for i := range order {
 		order[i] = i
@@ -564,67 +644,31 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 	helpers := newCrew(batch*m.Classes()*m.Features(), trainWork)
 	defer helpers.stop()
 	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
-	resample := f != nil && batch < N // minibatches visit rows as often as their weights say
-	urng := rand.New(rand.NewPCG(c.Seed, seedStream+1))
-	t, every := 0, (averageEvery+batch-1)/batch // the steps taken; W̄ takes in every every-th
-	var avg averager
-	var J []float64 // J(W̄) after each epoch, when Train measures it
-	var L float64   // the mean cross-entropy of the epoch
-	exact := false  // whether L is that of the model on X
 	for epoch := 1; epoch <= epochs; epoch++ {
-		if resample {
-			order = visits(order[:0], f, urng.Float64())
-		}
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		var total float64 // Σ_n C_n/N over the epoch
-		for i := 0; i < len(order); i += batch {
-			S := order[i:min(i+batch, len(order))]
-			s.X, s.y = s.X[:0], s.y[:0]
+		rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		var L float64 // Σ_n C_n/N over the epoch
+		for i := 0; i < N; i += batch {
+			S := order[i:min(i+batch, N)]
+			s.X, s.y, s.f = s.X[:0], s.y[:0], s.f[:0]
 			for _, n := range S {
 				s.X, s.y = append(s.X, X[n]), append(s.y, y[n])
-			}
-			if f != nil && !resample {
-				s.f = s.f[:0]
-				for _, n := range S {
+				if f != nil {
 					s.f = append(s.f, f[n])
 				}
 			}
-			eta := eta0
-			if !c.ConstantRate {
-				eta = eta0 / (1 + float64(float64(eta0*c.L2)*float64(t))) // η_t = η₀/(1 + η₀·λ·t)
-			}
-			C, err := w.step(s, eta, c.L2, helpers, false)
+			C, err := m.step(s, eta, c.L2, helpers, false)
 			if err != nil {
 				start.copyTo(m)
-				return w.stepFailed(X, y, S, epoch, eta0, err)
+				return m.stepFailed(X, y, S, epoch, eta, err)
 			}
-			t++
-			total += float64(C * (float64(len(S)) / float64(N))) // the batch's share of the mean
-			if w != m && (t%every == 0 || i+batch >= len(order)) {
-				avg.add(m, w) // every every-th step's weights, and those that end the epoch
-			}
+			L += float64(C * (float64(len(S)) / float64(N))) // the batch's share of the mean
 		}
-		L, exact = total, false
 		// A step's forward pass finds weights that have overflowed in an
 		// earlier step; this finds those of the last.
-		if L-L != 0 || !w.finite() || !m.finite() {
+		if L-L != 0 || !m.finite() {
 			start.copyTo(m)
-			return divergedIn(epoch, eta0)
+			return divergedIn(epoch, eta)
 		}
-		if w != m && (c.Epochs == 0 || c.Progress != nil) {
-			helpers.rest()
-			if L, err = m.loss(X, y, f); err != nil {
-				start.copyTo(m)
-				return fmt.Errorf("%w (%v)", divergedIn(epoch, eta0), err)
-			}
-			exact = true
-			var W2 float64 // ‖W̄‖²
-			for _, wk := range m.W {
-				W2 += sumSquares(wk)
-			}
-			J = append(J, L+float64(c.L2/2*W2))
-		}
-		converged := c.Epochs == 0 && w != m && epoch >= 16 && J[epoch/2-1]-J[epoch-1] < 1e-3*J[epoch-1]
 		if c.Progress != nil {
 			helpers.rest() // no helper spins while Progress runs
 			err := c.Progress(epoch, L)
@@ -640,45 +684,217 @@ func (m *Model) Train(X [][]float64, y []int, c Config) error {
 				return fmt.Errorf("softmax: training stopped by Progress after epoch %d: %w", epoch, err)
 			}
 		}
-		if converged {
-			break
-		}
 	}
-	if !exact {
-		L = math.NaN()
-	}
-	if err := m.trained(start, X, y, f, eta0, L); err != nil {
+	if err := m.trained(start, X, y, f, eta); err != nil {
 		start.copyTo(m)
 		return err
 	}
 	return nil
 }
 
-// averageEvery is the number of examples between two iterates that W̄
-// takes in, so that averaging costs about 1/64 of a batch-1 step's work.
-const averageEvery = 64
-
-// An averager keeps W̄, the polynomial-decay average of the iterates
-// (Shamir and Zhang, 2013): the j-th iterate W_j it takes in moves it by
-//
-//	W̄ ← W̄ + ρ_j·(W_j − W̄),   ρ_j = (q + 1)/(j + q),   q = 7
-//
-// so that W̄ is W_1 after the first and weighs W_j by about j^q after many:
-// mostly the last eighth of the run.
-type averager struct{ j int }
-
-// add takes the weights and biases of w into the average held in m.
-func (a *averager) add(m, w *Model) {
-	const q = 7
-	a.j++
-	rho := (q + 1) / float64(a.j+q)
-	for k, wk := range w.W {
-		mk := m.W[k]
-		for d := range wk {
-			mk[d] += float64(rho * (wk[d] - mk[d]))
-		}
-		m.B[k] += float64(rho * (w.B[k] - m.B[k]))
+// trainVR is Train's default: SVRG (Johnson and Zhang, 2013) with the rows
+// drawn in proportion to half of 1/N and half of their share of Σ_n L_n,
+// as the package doc derives, at the steps η = B·η₁, halved while an
+// epoch does not lower J, down to η₁.
+func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, epochs, B int, c Config) (Result, error) {
+	N, K, D, lambda := len(X), m.Classes(), m.Features(), c.L2
+	res := Result{}
+	start := m.Clone()
+	shape := m.shape()
+	// A class with no row of positive weight has its optimum at b_k = −∞.
+	present := make([]bool, K)
+	for n, label := range y {
+		present[label] = present[label] || f == nil || f[n] > 0
 	}
+	classes := 0
+	for k, ok := range present {
+		if ok {
+			classes++
+		} else {
+			clear(m.W[k])
+			m.B[k] = absentBias
+		}
+	}
+	for k := range present {
+		if present[k] && classes < 2 { // every row is right with any weights, and b_k = +∞ is best
+			clear(m.W[k])
+			m.B[k] = 0
+		}
+	}
+	// The snapshot W̃ (best) with its table ã_n and mean gradient μ
+	// (snap, mu), and the same at the next measurement (next, muNext).
+	best := m.Clone()
+	snap, next := newScratch(), newScratch()
+	snap.X, snap.y, snap.f, next.X, next.y, next.f = X, y, f, X, y, f
+	mu, muNext := New(K, D), New(K, D)
+	wide := newCrew(N*K*D, callWork) // shares the measurements
+	defer wide.stop()
+	J, g, L, err := m.measure(snap, mu, lambda, wide)
+	if err != nil {
+		start.copyTo(m)
+		return res, err
+	}
+	// q_n = ½·(1/N) + ½·L_n/Σ_m L_m, and its running sums for the draws.
+	var sumL, Q float64
+	for _, l := range Ln {
+		sumL += l
+	}
+	cum := make([]float64, N)
+	for n, l := range Ln {
+		Q += float64(0.5/float64(N)) + float64(0.5*(l/sumL))
+		cum[n] = Q
+	}
+	s := newScratch() // the step's batch of B rows drawn
+	s.X, s.y, s.ta, s.r = make([][]float64, 0, B), make([]int, 0, B), make([]float64, 0, B*K), make([]float64, 0, B)
+	s.mu = mu
+	helpers := newCrew(B*K*D, trainWork)
+	defer helpers.stop()
+	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
+	eta := float64(B) * eta1
+	separable := lambda == 0 && snap.separates()
+	for res.Epochs < epochs && !(g <= c.Tolerance) && classes >= 2 && !separable {
+		res.Epochs++
+		if B == N { // full batch: the gradient is μ + λW exactly
+			s.X = s.X[:0]
+			m.vrStep(s, eta, lambda, helpers)
+		}
+		for i := 0; B < N && i < 2*N; i += B { // 2N rows drawn
+			s.X, s.y, s.f, s.ta, s.r = s.X[:0], s.y[:0], s.f[:0], s.ta[:0], s.r[:0]
+			for range B {
+				n, _ := slices.BinarySearch(cum, float64(rng.Float64()*Q))
+				n = min(n, N-1)
+				s.X, s.y = append(s.X, X[n]), append(s.y, y[n])
+				s.ta = append(s.ta, snap.a[n*K:(n+1)*K]...)
+				q := cum[n]
+				if n > 0 {
+					q -= cum[n-1]
+				}
+				s.r = append(s.r, float64(eta/float64(B))/float64(float64(N)*q))
+				if f != nil {
+					s.f = append(s.f, f[n])
+				}
+			}
+			m.vrStep(s, eta, lambda, helpers)
+		}
+		helpers.rest()
+		Jn, gn, Ln, err := m.measure(next, muNext, lambda, wide)
+		if err == nil && Jn <= J { // the epoch lowered J: a new snapshot
+			snap, next, mu, muNext = next, snap, muNext, mu
+			s.mu = mu
+			J, g, L = Jn, gn, Ln
+			m.copyTo(best)
+			separable = lambda == 0 && snap.separates()
+		} else {
+			best.copyTo(m)
+			eta = max(eta/2, eta1)
+		}
+		if c.Progress != nil {
+			wide.rest()
+			err := c.Progress(res.Epochs, L)
+			if !shape.same(m) {
+				shape.restore(m)
+				start.copyTo(m)
+				return res, fmt.Errorf("softmax: Progress replaced or reshaped the model's slices after epoch %d; the model has back the slices and the weights Train was called with", res.Epochs)
+			}
+			if err == ErrStop {
+				break
+			}
+			if err != nil {
+				return res, fmt.Errorf("softmax: training stopped by Progress after epoch %d: %w", res.Epochs, err)
+			}
+		}
+	}
+	if err := m.checkWeights(); err != nil { // only a Progress that breaks its contract writes one
+		start.copyTo(m)
+		return res, fmt.Errorf("%w after training (Progress may read the model, not change it); the model keeps the weights Train was called with", err)
+	}
+	res.Converged, res.Objective, res.Gradient = g <= c.Tolerance && classes >= 2 && !separable, J, g
+	return res, nil
+}
+
+// vrStep takes one variance-reduced step of Train's default on the rows
+// of s, B of them (none for a full batch), drawn with probabilities q_n:
+//
+//	a_n = (η/B)·(f_n·(p_n − t_n) − ã_n)/(N·q_n)
+//	b   ← b − η·μ_b − Σ_n a_n
+//	W   ← (1 − ηλ)·W − η·μ_W − Σ_n a_n·x_nᵀ
+//
+// with p_n at the weights before the step, ã_n = f_n·(p̃_n − t_n) at the
+// snapshot W̃, and μ = (1/N)·Σ_n ã_n·x̃_nᵀ. Its expectation over the draws
+// is the step W ← W − η·∂J/∂W, b ← b − η·∂J/∂b; at W = W̃ it is that step
+// exactly. The factors r_n of the draws are in s.r.
+func (m *Model) vrStep(s *scratch, eta, lambda float64, c *crew) {
+	N, K := len(s.X), m.Classes()
+	s.begin(m, eta/float64(max(N, 1)), 1-float64(eta*lambda))
+	s.eta = eta
+	c.loop(N, 3, s.forward)
+	for k := range m.B {
+		m.B[k] -= float64(eta * s.mu.B[k])
+	}
+	for n := range N {
+		for k, ak := range s.a[n*K : (n+1)*K] {
+			m.B[k] -= ak
+		}
+	}
+	c.loop(s.tiles(), 1, s.update)
+}
+
+// measure computes at the model, on all the rows X, y and f of s: the
+// table ã_n = f_n·(p_n − t_n), in s.a; the mean gradient of the
+// cross-entropies, in mu,
+//
+//	μ_W = (1/N)·Σ_n ã_n·x_nᵀ,   μ_b = (1/N)·Σ_n ã_n
+//
+// and returns J, max |∂J/∂θ| over ∂J/∂W = μ_W + λ·W and ∂J/∂b = μ_b, and
+// the mean cross-entropy L. The error wraps ErrValue if a row's logits or
+// loss are not finite.
+func (m *Model) measure(s *scratch, mu *Model, lambda float64, c *crew) (J, g, L float64, err error) {
+	N := len(s.X)
+	s.begin(m, 1, 1)
+	if len(s.right) != N {
+		s.right = make([]bool, N)
+	}
+	c.loop(N, 3, s.forward) // ã_n = 1·f_n·(p_n − t_n), and C_n
+	if n := s.failed(); n >= 0 {
+		return 0, 0, 0, m.notFinite(n, s.X[n], s.C[n])
+	}
+	for n, Cn := range s.C {
+		if s.f != nil {
+			Cn = float64(Cn * s.f[n])
+		}
+		L += Cn / float64(N)
+	}
+	s.g = mu
+	c.loop(s.tiles(), 1, s.gradient) // μ_W = −(−Σ_n ã_n·x_nᵀ)/N
+	clear(mu.B)
+	K := m.Classes()
+	for n := range N {
+		for k, ak := range s.a[n*K : (n+1)*K] {
+			mu.B[k] += ak / float64(N)
+		}
+	}
+	var W2 float64
+	for k, wk := range m.W {
+		for d, w := range wk {
+			W2 += float64(w * w)
+			g = max(g, math.Abs(mu.W[k][d]+float64(lambda*w)))
+		}
+		g = max(g, math.Abs(mu.B[k]))
+	}
+	return L + float64(lambda/2*W2), g, L, nil
+}
+
+// separates reports whether the measurement s found every row of
+// positive weight with its class's logit strictly above every other: for
+// λ = 0, J then falls towards 0 as W and b grow together, and has no
+// minimum.
+func (s *scratch) separates() bool {
+	for n, ok := range s.right {
+		if !ok && (s.f == nil || s.f[n] > 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // factors returns the factors f_n = w_n/w̄ of the weights w of N rows, w̄
@@ -708,28 +924,11 @@ func factors(w []float64, N int) ([]float64, error) {
 	if s == float64(N) {
 		return nil, nil // equal weights are no weights
 	}
-	mean := float64(wmax * (s / float64(N))) // w̄
 	f := make([]float64, N)
 	for n, wn := range w {
-		f[n] = wn / mean
+		f[n] = float64(wn/wmax) * (float64(N) / s) // w_n/w̄, with w_n/wmax in [0, 1] so that nothing underflows
 	}
 	return f, nil
-}
-
-// visits appends to order the rows an epoch of minibatches visits for the
-// factors f_n (which sum to N): row n once for each integer k with k + u
-// in [F_{n−1}, F_n), F_n = f_1 + … + f_n, u in [0, 1): ⌊f_n⌋ or ⌈f_n⌉
-// times, f_n on average (systematic sampling).
-func visits(order []int, f []float64, u float64) []int {
-	var F float64 // F_{n−1}
-	k := 0.0      // the next k, with k + u ≥ F
-	for n, fn := range f {
-		F += fn
-		for ; k+u < F; k++ {
-			order = append(order, n)
-		}
-	}
-	return order
 }
 
 // BalancedWeights returns the weights w_n = N/(K·N_{y_n}) of the N labels
@@ -741,51 +940,36 @@ func BalancedWeights(y []int, classes int) ([]float64, error) {
 	if len(y) == 0 {
 		return nil, ErrEmpty
 	}
+	count := make(map[int]int)
 	for n, label := range y {
 		if label < 0 || label >= classes {
 			return nil, fmt.Errorf("%w: row %d has label %d, want one in [0, %d)", ErrLabel, n, label, classes)
 		}
-	}
-	count := make([]int, classes)
-	for _, label := range y {
 		count[label]++
 	}
 	w := make([]float64, len(y))
 	for n, label := range y {
-		w[n] = float64(len(y)) / float64(classes*count[label])
+		w[n] = float64(len(y)) / float64(classes) / float64(count[label])
 	}
 	return w, nil
 }
 
-// sumSquares returns Σ_i v_i², summed in order.
-func sumSquares(v []float64) float64 {
-	var s float64
-	for _, vi := range v {
-		s += float64(vi * vi)
-	}
-	return s
-}
-
 // trained returns Train's error, if any, for the model trained from start
-// on (X, y) with the factors f: ErrValue for a weight or bias that is not
-// finite (only a Progress that breaks its contract writes one), and
-// ErrDiverged if the logits or the loss of a row overflow, or if the
-// (weighted) mean cross-entropy is above both ln K and that of start: a
-// step far too large, which a bounded gradient lets run on without
+// by the plain loop on (X, y) with the factors f: ErrValue for a weight or
+// bias that is not finite (only a Progress that breaks its contract writes
+// one), and ErrDiverged if the logits or the loss of a row overflow, or if
+// the (weighted) mean cross-entropy is above both ln K and that of start:
+// a step far too large, which a bounded gradient lets run on without
 // overflow. It costs a pass over X, and one more for a model worse than
-// guessing; L is the first if it is not NaN, the model's loss already
-// measured.
-func (m *Model) trained(start *Model, X [][]float64, y []int, f []float64, eta0, L float64) error {
+// guessing.
+func (m *Model) trained(start *Model, X [][]float64, y []int, f []float64, eta float64) error {
 	const kept = "the model keeps the weights Train was called with"
 	if err := m.checkWeights(); err != nil {
 		return fmt.Errorf("%w after training (Progress may read the model, not change it); %s", err, kept)
 	}
-	var err error
-	if math.IsNaN(L) {
-		L, err = m.loss(X, y, f)
-	}
+	L, err := m.loss(X, y, f)
 	if err != nil {
-		return fmt.Errorf("%w at learning rate %g: after training, %v; %s", ErrDiverged, eta0, err, kept)
+		return fmt.Errorf("%w at learning rate %g: after training, %v; %s", ErrDiverged, eta, err, kept)
 	}
 	guess := math.Log(float64(m.Classes()))
 	if L <= guess {
@@ -796,15 +980,16 @@ func (m *Model) trained(start *Model, X [][]float64, y []int, f []float64, eta0,
 		return nil // it started worse, and made progress
 	}
 	return fmt.Errorf("%w: training ended with a mean cross-entropy of %.4g, worse than ln K = %.4g (guessing 1/K) and than the %.4g it started from: the learning rate %g is too large for these features (standardise them, or leave LearningRate 0 for 1/L); %s",
-		ErrDiverged, L, guess, L0, eta0, kept)
+		ErrDiverged, L, guess, L0, eta, kept)
 }
 
-// curvature returns L = ½·mean_n(f_n·(‖x_n‖² + 1)) + λ, each term divided
-// by N as it is added, or ErrValue for a NaN or ±Inf feature, or ErrConfig
-// if L overflows (1/L would be 0).
-func curvature(X [][]float64, f []float64, lambda float64) (float64, error) {
+// curvatures returns L_n = ½·f_n·(‖x_n‖² + 1) + λ for every row and
+// their mean L, each term divided by N as it is added, or ErrValue for a
+// NaN or ±Inf feature, or ErrConfig if L overflows (1/L would be 0).
+func curvatures(X [][]float64, f []float64, lambda float64) (Ln []float64, L float64, err error) {
 	N := float64(len(X))
-	var s float64 // mean_n(‖x_n‖² + 1)
+	Ln = make([]float64, len(X))
+	var s float64 // mean_n(f_n·(‖x_n‖² + 1))
 	for n, x := range X {
 		q := 1.0 // ‖x_n‖² + 1
 		for _, xd := range x {
@@ -812,51 +997,20 @@ func curvature(X [][]float64, f []float64, lambda float64) (float64, error) {
 		}
 		if q-q != 0 {
 			if err := finiteRow(n, x); err != nil {
-				return 0, err
+				return nil, 0, err
 			}
 		}
 		if f != nil {
 			q = float64(q * f[n])
 		}
+		Ln[n] = float64(q/2) + lambda
 		s += q / N
 	}
-	L := float64(s/2) + lambda
+	L = float64(s/2) + lambda
 	if math.IsInf(L, 1) {
-		return 0, fmt.Errorf("%w: the default learning rate 1/L is 0, since L = ½·mean(‖x‖² + 1) + λ overflows: scale the features, or set LearningRate", ErrConfig)
+		return nil, 0, fmt.Errorf("%w: the default learning rate 1/L is 0, since L = ½·mean(‖x‖² + 1) + λ overflows: scale the features, or set LearningRate", ErrConfig)
 	}
-	return L, nil
-}
-
-// curvatureJ returns L_J = ½·λ_max(M) + λ, M = mean_n f_n·x̃_n·x̃_nᵀ, with
-// λ_max from ten rounds of the power method, v ← M·v/‖M·v‖ from v of ones,
-// on at most 4096 evenly spaced rows.
-func curvatureJ(X [][]float64, f []float64, lambda float64) float64 {
-	D, step := len(X[0]), (len(X)+4095)/4096
-	v, Mv := fill(make([]float64, D+1), 1), make([]float64, D+1)
-	var lmax float64
-	for range 10 {
-		clear(Mv)
-		rows := 0
-		for n := 0; n < len(X); n, rows = n+step, rows+1 {
-			xv := v[D] // x̃ᵀv, the last entry of x̃ being 1
-			for d, xd := range X[n] {
-				xv += float64(xd * v[d])
-			}
-			if f != nil {
-				xv = float64(xv * f[n])
-			}
-			for d, xd := range X[n] {
-				Mv[d] += float64(xv * xd)
-			}
-			Mv[D] += xv
-		}
-		lmax = math.Sqrt(sumSquares(Mv))
-		for i := range v {
-			v[i] = Mv[i] / lmax
-		}
-		lmax /= float64(rows) // ‖M·v‖ for a unit v
-	}
-	return float64(lmax/2) + lambda
+	return Ln, L, nil
 }
 
 // stepFailed returns Train's error for a step on the rows S of X that
@@ -916,7 +1070,7 @@ func divergedIn(epoch int, lr float64) error {
 // first, so that every uint64 seed, 0 included, gives its own sequence.
 const seedStream = 0x736f66746d6178 // "softmax"
 
-// resolve returns the epochs (0 for until converged) and batch size of c
+// resolve returns the epochs and batch size of c
 // with the defaults put in, or an error wrapping ErrConfig for a field out
 // of its range. Train checks the learning rate further.
 func (c Config) resolve() (epochs, batch int, err error) {
@@ -927,12 +1081,16 @@ func (c Config) resolve() (epochs, batch int, err error) {
 	case !(c.L2 >= 0) || math.IsInf(c.L2, 1):
 		return 0, 0, fmt.Errorf("%w: L2 %v, want a finite λ ≥ 0", ErrConfig, c.L2)
 	case epochs < 0:
-		return 0, 0, fmt.Errorf("%w: %d epochs, want ≥ 1, or 0 for until converged", ErrConfig, epochs)
+		return 0, 0, fmt.Errorf("%w: %d epochs, want ≥ 1, or 0 for the default", ErrConfig, epochs)
 	case batch < 0:
 		return 0, 0, fmt.Errorf("%w: batch size %d, want ≥ 1, or 0 for 1", ErrConfig, batch)
+	case !(c.Tolerance >= 0):
+		return 0, 0, fmt.Errorf("%w: tolerance %v, want ≥ 0, or 0 for the default", ErrConfig, c.Tolerance)
 	}
 	if epochs == 0 && c.ConstantRate {
 		epochs = DefaultEpochs
+	} else if epochs == 0 {
+		epochs = MaxEpochs
 	}
 	if batch == 0 {
 		batch = 1

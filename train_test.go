@@ -33,8 +33,9 @@ func TestTrainSeparable(t *testing.T) {
 	// Three clusters on the corners of a triangle, one class each.
 	X := [][]float64{{0, 2}, {0.2, 2.1}, {-0.1, 1.8}, {-2, -1}, {-1.8, -1.2}, {-2.1, -0.9}, {2, -1}, {1.9, -0.8}, {2.2, -1.1}}
 	y := []int{0, 0, 0, 1, 1, 1, 2, 2, 2}
+	// The plain loop at λ = 0 drives the loss towards 0.
 	m := New(3, 2)
-	if err := m.Train(X, y, Config{LearningRate: 0.5, Epochs: 500, Seed: 1}); err != nil {
+	if _, err := m.Train(X, y, Config{LearningRate: 0.5, ConstantRate: true, Epochs: 500, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	acc, err := m.Accuracy(X, y)
@@ -43,6 +44,15 @@ func TestTrainSeparable(t *testing.T) {
 	}
 	if L, _ := m.Loss(X, y); L > 0.01 {
 		t.Errorf("Loss after training on a separable set = %v, want < 0.01", L)
+	}
+	// The default sees that the minimum lies at infinity, and says so.
+	m = New(3, 2)
+	r, err := m.Train(X, y, Config{Seed: 1})
+	if err != nil || r.Converged || r.Epochs > 10 {
+		t.Errorf("Train(separable, λ = 0) = %+v, %v, want nil and not converged within 10 epochs", r, err)
+	}
+	if acc, err := m.Accuracy(X, y); err != nil || acc != 1 {
+		t.Errorf("Accuracy after the default on a separable set = %v, %v, want 1", acc, err)
 	}
 }
 
@@ -62,7 +72,7 @@ func TestTrainMonotone(t *testing.T) {
 		lr := 0.5 / (r2/2 + lambda)
 		m := New(3, 4)
 		prev := math.Log(3) // J at W = 0, b = 0
-		err := m.Train(X, y, Config{LearningRate: lr, Epochs: 200, BatchSize: len(X), L2: lambda, Progress: func(epoch int, _ float64) error {
+		_, err := m.Train(X, y, Config{LearningRate: lr, Epochs: 200, BatchSize: len(X), L2: lambda, Progress: func(epoch int, _ float64) error {
 			L, err := m.Loss(X, y)
 			if err != nil {
 				return err
@@ -90,7 +100,7 @@ func TestTrainReproducible(t *testing.T) {
 	for _, batch := range []int{1, 3, 40} {
 		train := func(seed uint64) *Model {
 			m := New(4, 3)
-			if err := m.Train(X, y, Config{LearningRate: 0.1, Epochs: 3, BatchSize: batch, L2: 0.01, Seed: seed}); err != nil {
+			if _, err := m.Train(X, y, Config{LearningRate: 0.1, Epochs: 3, BatchSize: batch, L2: 0.01, Seed: seed}); err != nil {
 				t.Fatal(err)
 			}
 			return m
@@ -115,7 +125,7 @@ func TestTrainProgress(t *testing.T) {
 	L0, _ := m.Loss(X, y)
 	var epochs []int
 	var losses []float64
-	err := m.Train(X, y, Config{LearningRate: 0.1, Epochs: 5, BatchSize: len(X), ConstantRate: true, Progress: func(epoch int, loss float64) error {
+	_, err := m.Train(X, y, Config{LearningRate: 0.1, Epochs: 5, BatchSize: len(X), ConstantRate: true, Progress: func(epoch int, loss float64) error {
 		epochs = append(epochs, epoch)
 		losses = append(losses, loss)
 		return nil
@@ -132,7 +142,7 @@ func TestTrainProgress(t *testing.T) {
 
 	// By default Progress gets the loss of the averaged model it sees.
 	m = New(3, 3)
-	err = m.Train(X, y, Config{Epochs: 4, L2: 0.01, Progress: func(epoch int, loss float64) error {
+	_, err = m.Train(X, y, Config{Epochs: 4, L2: 0.01, Progress: func(epoch int, loss float64) error {
 		if L, _ := m.Loss(X, y); loss != L {
 			t.Errorf("Progress after epoch %d got the loss %v, want the model's Loss %v", epoch, loss, L)
 		}
@@ -146,7 +156,7 @@ func TestTrainProgress(t *testing.T) {
 	m = New(3, 3)
 	var kept *Model
 	calls := 0
-	err = m.Train(X, y, Config{Epochs: 10, Progress: func(epoch int, _ float64) error {
+	_, err = m.Train(X, y, Config{Epochs: 10, Progress: func(epoch int, _ float64) error {
 		calls++
 		if epoch == 3 {
 			kept = clone(m)
@@ -161,7 +171,7 @@ func TestTrainProgress(t *testing.T) {
 	// Any other error ends training and comes back wrapped.
 	errMine := errors.New("mine")
 	m = New(3, 3)
-	err = m.Train(X, y, Config{Epochs: 10, Progress: func(epoch int, _ float64) error {
+	_, err = m.Train(X, y, Config{Epochs: 10, Progress: func(epoch int, _ float64) error {
 		if epoch == 2 {
 			kept = clone(m)
 			return errMine
@@ -176,7 +186,7 @@ func TestTrainProgress(t *testing.T) {
 	// an error that wraps it is still an error, and comes back whole.
 	for _, stop := range []error{errors.Join(errMine, ErrStop), fmt.Errorf("early: %w", ErrStop)} {
 		m = New(3, 3)
-		err = m.Train(X, y, Config{Epochs: 10, Progress: func(int, float64) error { return stop }})
+		_, err = m.Train(X, y, Config{Epochs: 10, Progress: func(int, float64) error { return stop }})
 		if err == nil || !errors.Is(err, stop) || !strings.Contains(err.Error(), "epoch 1") {
 			t.Errorf("Progress returning %q: Train = %v, want it wrapped, naming epoch 1", stop, err)
 		}
@@ -208,7 +218,7 @@ func TestTrainErrors(t *testing.T) {
 		{"negative learning rate", X, y, Config{LearningRate: -0.1}, ErrConfig, []string{"learning rate -0.1", "η₀ > 0, or 0 for the default"}},
 		{"NaN learning rate", X, y, Config{LearningRate: nan}, ErrConfig, []string{"learning rate NaN"}},
 		{"infinite learning rate", X, y, Config{LearningRate: inf}, ErrConfig, []string{"learning rate +Inf"}},
-		{"negative epochs", X, y, Config{Epochs: -1}, ErrConfig, []string{"-1 epochs", "or 0 for until converged"}},
+		{"negative epochs", X, y, Config{Epochs: -1}, ErrConfig, []string{"-1 epochs", "or 0 for the default"}},
 		{"negative batch size", X, y, Config{BatchSize: -2}, ErrConfig, []string{"batch size -2", "or 0 for 1"}},
 		{"negative L2", X, y, Config{L2: -1e-3}, ErrConfig, []string{"L2 -0.001"}},
 		{"NaN L2", X, y, Config{L2: nan}, ErrConfig, []string{"L2 NaN"}},
@@ -240,11 +250,12 @@ func TestTrainErrors(t *testing.T) {
 					}
 				}
 			}
-			check("Train", m.Train(tt.X, tt.y, tt.c), false)
+			_, err := m.Train(tt.X, tt.y, tt.c)
+			check("Train", err, false)
 			if !sameModel(m, before) {
 				t.Errorf("Train with %s changed the model", tt.name)
 			}
-			_, err := m.Loss(tt.X, tt.y)
+			_, err = m.Loss(tt.X, tt.y)
 			check("Loss", err, true)
 			_, err = m.Accuracy(tt.X, tt.y)
 			check("Accuracy", err, true)
@@ -295,7 +306,7 @@ func TestTrainDiverged(t *testing.T) {
 			m := randModel(rng, 3, 4, 1)
 			before := clone(m)
 			epochs := 0
-			err := m.Train(tt.X, y, Config{LearningRate: tt.lr, L2: tt.lambda, Epochs: 5000, BatchSize: batch, Progress: func(int, float64) error {
+			_, err := m.Train(tt.X, y, Config{LearningRate: tt.lr, ConstantRate: true, L2: tt.lambda, Epochs: 5000, BatchSize: batch, Progress: func(int, float64) error {
 				epochs++
 				return nil
 			}})
@@ -328,7 +339,7 @@ func TestBatchGradient(t *testing.T) {
 		for _, trained := range []bool{false, true} {
 			m := randModel(rng, K, D, 0.5)
 			if trained {
-				if err := m.Train(X, y, Config{LearningRate: 0.2, Epochs: 4, BatchSize: 3, L2: lambda, Seed: 2}); err != nil {
+				if _, err := m.Train(X, y, Config{LearningRate: 0.2, Epochs: 4, BatchSize: 3, L2: lambda, Seed: 2}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -383,7 +394,7 @@ func TestTrainAllocs(t *testing.T) {
 			fewest := math.Inf(1)
 			for range 3 {
 				fewest = min(fewest, testing.AllocsPerRun(3, func() {
-					if err := m.Train(X, y, Config{LearningRate: 0.01, Epochs: epochs, BatchSize: batch}); err != nil {
+					if _, err := m.Train(X, y, Config{LearningRate: 0.01, Epochs: epochs, BatchSize: batch, L2: 0.01, Tolerance: 1e-300}); err != nil {
 						t.Fatal(err)
 					}
 				}))
@@ -408,7 +419,7 @@ func TestTrainAllocs(t *testing.T) {
 		var before, after runtime.MemStats
 		m := New(10, 100)
 		runtime.ReadMemStats(&before)
-		if err := m.Train(X, y, Config{Epochs: epochs, BatchSize: 32}); err != nil {
+		if _, err := m.Train(X, y, Config{Epochs: epochs, BatchSize: 32}); err != nil {
 			t.Fatal(err)
 		}
 		runtime.ReadMemStats(&after)
@@ -432,7 +443,7 @@ func BenchmarkTrain(b *testing.B) {
 				b.ReportAllocs()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
-					if err := m.Train(X, y, c); err != nil {
+					if _, err := m.Train(X, y, c); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -508,51 +519,29 @@ func plainL(X [][]float64, lambda float64) float64 {
 	return float64(s/2) + lambda
 }
 
-// plainTrain is Train with a fixed number of epochs written the plain
-// way, for reference: the same shuffles, then refStep on each batch at the
-// documented step size; without ConstantRate the model ends as the
-// documented average of the iterates, taken in after every ⌈64/B⌉-th step
-// and at the end of each epoch, with ρ_j = 8/(j + 7).
+// plainTrain is Train with ConstantRate written the plain way, for
+// reference: the same shuffles, then refStep on each batch at the
+// documented step size.
 func plainTrain(t *testing.T, m *Model, X [][]float64, y []int, c Config) {
 	t.Helper()
 	epochs, batch, err := c.resolve()
-	if err != nil || c.Epochs == 0 {
-		t.Fatalf("plainTrain with %+v: %v, want a Config with Epochs", c, err)
+	if err != nil || !c.ConstantRate {
+		t.Fatalf("plainTrain with %+v: %v, want a Config with ConstantRate", c, err)
 	}
-	eta0 := c.LearningRate
-	if eta0 == 0 {
-		eta0 = 1 / plainL(X, c.L2)
+	eta := c.LearningRate
+	if eta == 0 {
+		eta = 1 / plainL(X, c.L2)
 	}
-	steps, snapshots := 0, 0
 	batch = min(batch, len(X))
 	order := make([]int, len(X))
 	for i := range order {
 		order[i] = i
 	}
-	it := clone(m) // the iterate; m is the average
-	if c.ConstantRate {
-		it = m
-	}
 	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
 	for epoch := 0; epoch < epochs; epoch++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for start := 0; start < len(order); start += batch {
-			lr := eta0
-			if !c.ConstantRate {
-				lr = eta0 / (1 + float64(float64(eta0*c.L2)*float64(steps)))
-			}
-			refStep(it, X, y, order[start:min(start+batch, len(order))], lr, c.L2)
-			steps++
-			if !c.ConstantRate && (steps%((64+batch-1)/batch) == 0 || start+batch >= len(order)) {
-				snapshots++
-				rho := 8 / float64(snapshots+7)
-				for k := range m.W {
-					for d := range m.W[k] {
-						m.W[k][d] += float64(rho * (it.W[k][d] - m.W[k][d]))
-					}
-					m.B[k] += float64(rho * (it.B[k] - m.B[k]))
-				}
-			}
+			refStep(m, X, y, order[start:min(start+batch, len(order))], eta, c.L2)
 		}
 	}
 }
@@ -572,20 +561,20 @@ func maxRelDiff(a, b *Model) float64 {
 	return diff / size
 }
 
-// TestTrainPlain checks that Train, a loop of Steps, lands on the weights
-// of plainTrain, a loop of refSteps, to 1e-12 relative, on shapes that are
-// not multiples of any unroll width or part size: the last iterate of a
-// constant step, and the average of decaying ones.
+// TestTrainPlain checks that Train with ConstantRate, a loop of Steps,
+// lands on the weights of plainTrain, a loop of refSteps, to 1e-12
+// relative, on shapes that are not multiples of any unroll width or part
+// size.
 func TestTrainPlain(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 31))
 	for _, sh := range []struct{ K, D, N int }{{2, 1, 30}, {3, 5, 40}, {5, 130, 50}, {10, 300, 64}, {13, 257, 33}} {
 		X, y := randData(rng, sh.N, sh.D, sh.K)
 		for _, batch := range []int{1, 3, 8, sh.N} {
 			for _, lambda := range []float64{0, 0.1} {
-				c := Config{LearningRate: 0.05, Epochs: 3, BatchSize: batch, L2: lambda, Seed: 4, ConstantRate: lambda == 0}
+				c := Config{LearningRate: 0.05, Epochs: 3, BatchSize: batch, L2: lambda, Seed: 4, ConstantRate: true}
 				fast, plain := randModel(rng, sh.K, sh.D, 0.1), New(sh.K, sh.D)
 				fast.copyTo(plain)
-				if err := fast.Train(X, y, c); err != nil {
+				if _, err := fast.Train(X, y, c); err != nil {
 					t.Fatal(err)
 				}
 				plainTrain(t, plain, X, y, c)
@@ -618,7 +607,7 @@ func TestTrainCores(t *testing.T) {
 			for _, procs := range []int{1, 2, 3, 16} {
 				runtime.GOMAXPROCS(procs)
 				m := New(sh.K, sh.D)
-				if err := m.Train(X, y, Config{LearningRate: 0.01, Epochs: 2, BatchSize: batch, L2: 1e-3, Seed: 5}); err != nil {
+				if _, err := m.Train(X, y, Config{LearningRate: 0.01, Epochs: 2, BatchSize: batch, L2: 1e-3, Seed: 5}); err != nil {
 					t.Fatal(err)
 				}
 				L, err := m.Loss(X, y)
@@ -681,7 +670,7 @@ func TestTrainEdgeShapes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := New(tt.K, tt.D)
 			L0, _ := m.Loss(tt.X, tt.y)
-			if err := m.Train(tt.X, tt.y, tt.c); err != nil {
+			if _, err := m.Train(tt.X, tt.y, tt.c); err != nil {
 				t.Fatalf("Train = %v", err)
 			}
 			if !m.finite() {
@@ -719,7 +708,7 @@ func TestTrainBadModel(t *testing.T) {
 		m := New(2, 2)
 		tt.set(m)
 		before := clone(m)
-		err := m.Train(X, y, Config{})
+		_, err := m.Train(X, y, Config{})
 		if !errors.Is(err, ErrValue) || !strings.Contains(err.Error(), tt.words) {
 			t.Errorf("%s: Train = %v, want ErrValue naming %q", tt.name, err, tt.words)
 		}
@@ -733,55 +722,79 @@ func TestTrainBadModel(t *testing.T) {
 // documented default.
 func TestConfigDefaults(t *testing.T) {
 	X, y := randData(rand.New(rand.NewPCG(36, 36)), 20, 3, 3)
-	eta1, err := LearningRate(X, 1, 0.1)
-	if want := 1 / plainL(X, 0.1); err != nil || eta1 != want {
-		t.Errorf("LearningRate(X, 1, 0.1) = %v, %v, want 1/L = %v", eta1, err, want)
+	for _, batch := range []int{1, 7, 100} {
+		eta, err := LearningRate(X, batch, 0.1)
+		if want := 1 / plainL(X, 0.1); err != nil || eta != want {
+			t.Errorf("LearningRate(X, %d, 0.1) = %v, %v, want 1/L = %v", batch, eta, err, want)
+		}
 	}
+	eta1, _ := LearningRate(X, 1, 0.1)
 	for _, tt := range []struct{ zero, written Config }{
-		{Config{}, Config{LearningRate: 1 / plainL(X, 0), Epochs: 0, BatchSize: 1, L2: 0, Seed: 0}},
-		{Config{L2: 0.1}, Config{LearningRate: eta1, L2: 0.1}},
+		{Config{}, Config{LearningRate: 1 / plainL(X, 0), Epochs: MaxEpochs, BatchSize: 1, L2: 0, Tolerance: DefaultTolerance, Seed: 0}},
+		{Config{L2: 0.1}, Config{LearningRate: eta1, L2: 0.1, Tolerance: DefaultTolerance}},
 		{Config{ConstantRate: true}, Config{LearningRate: 1 / plainL(X, 0), Epochs: DefaultEpochs, ConstantRate: true}},
 	} {
 		a, b := New(3, 3), New(3, 3)
-		if err := a.Train(X, y, tt.zero); err != nil {
+		ra, err := a.Train(X, y, tt.zero)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Train(X, y, tt.written); err != nil {
+		rb, err := b.Train(X, y, tt.written)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if !sameModel(a, b) {
-			t.Errorf("Train with %+v differs from Train with its defaults written out, %+v", tt.zero, tt.written)
+		if !sameModel(a, b) || !(ra == rb || tt.zero.ConstantRate) {
+			t.Errorf("Train with %+v = %+v differs from Train with its defaults written out, %+v = %+v", tt.zero, ra, tt.written, rb)
 		}
 	}
-	if DefaultEpochs != 10 || MaxEpochs != 1000 {
-		t.Errorf("DefaultEpochs, MaxEpochs = %v, %v, want 10 and 1000 as documented", DefaultEpochs, MaxEpochs)
+	if DefaultEpochs != 10 || MaxEpochs != 1000 || DefaultTolerance != 1e-6 {
+		t.Errorf("DefaultEpochs, MaxEpochs, DefaultTolerance = %v, %v, %v, want 10, 1000 and 1e-6 as documented", DefaultEpochs, MaxEpochs, DefaultTolerance)
 	}
 }
 
-// TestTrainUntilConverged checks the stopping rule of Epochs = 0: Train
-// stops after the first epoch e ≥ 16 at which J(W̄) has fallen by less
-// than 0.1% since epoch ⌊e/2⌋, and not before.
-func TestTrainUntilConverged(t *testing.T) {
-	X, y := randData(rand.New(rand.NewPCG(37, 37)), 200, 4, 3)
-	const lambda = 0.01
-	m := New(3, 4)
-	var J []float64
-	err := m.Train(X, y, Config{L2: lambda, Progress: func(epoch int, loss float64) error {
-		J = append(J, loss+lambda/2*sqNorm(m))
-		return nil
-	}})
-	if err != nil {
-		t.Fatal(err)
+// TestTrainCertificate checks what the default's Result says against
+// independent measurements: Objective is Loss + (λ/2)·‖W‖² of the model
+// returned, Gradient is max |∂J/∂θ| from refGradient over all rows,
+// Converged holds exactly when Gradient ≤ Tolerance, and with it J is
+// within ‖∇J‖²/(2λ) of the minimum, which a far longer run finds.
+func TestTrainCertificate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(37, 37))
+	X, y := randData(rng, 200, 4, 3)
+	all := make([]int, len(X))
+	for i := range all {
+		all[i] = i
 	}
-	stop := len(J)
-	for e := 16; e <= len(J); e++ {
-		if J[e/2-1]-J[e-1] < 1e-3*J[e-1] {
-			stop = e
-			break
+	for _, lambda := range []float64{0.01, 0.001} {
+		for _, batch := range []int{1, 32, 200} {
+			m := New(3, 4)
+			r, err := m.Train(X, y, Config{L2: lambda, BatchSize: batch, Seed: 1})
+			if err != nil || !r.Converged {
+				t.Fatalf("λ %g batch %d: Train = %+v, %v, want converged", lambda, batch, r, err)
+			}
+			L, _ := m.Loss(X, y)
+			if J := L + lambda/2*sqNorm(m); math.Abs(r.Objective-J) > 1e-15*J {
+				t.Errorf("λ %g batch %d: Result.Objective = %v, want Loss + (λ/2)‖W‖² = %v", lambda, batch, r.Objective, J)
+			}
+			G := New(3, 4)
+			refGradient(m, G, X, y, all, lambda)
+			var g, g2 float64
+			for k := range G.W {
+				for _, gd := range append(G.W[k], G.B[k]) {
+					g, g2 = max(g, math.Abs(gd)), g2+gd*gd
+				}
+			}
+			if math.Abs(r.Gradient-g) > 1e-9*g {
+				t.Errorf("λ %g batch %d: Result.Gradient = %v, want max |∂J/∂θ| = %v", lambda, batch, r.Gradient, g)
+			}
+			if r.Gradient > DefaultTolerance {
+				t.Errorf("λ %g batch %d: converged with max |∂J/∂θ| = %v > %v", lambda, batch, r.Gradient, DefaultTolerance)
+			}
+			best := New(3, 4)
+			rb, _ := best.Train(X, y, Config{L2: lambda, Tolerance: 1e-12, Seed: 2})
+			if gap := r.Objective - rb.Objective; gap > g2/(2*lambda) || gap < -1e-15 {
+				t.Errorf("λ %g batch %d: J − J* = %v, want within [0, ‖∇J‖²/(2λ) = %v]", lambda, batch, gap, g2/(2*lambda))
+			}
 		}
-	}
-	if stop != len(J) || len(J) < 16 || len(J) >= MaxEpochs {
-		t.Errorf("Train until converged took %d epochs, want %d: the first e ≥ 16 with J(e/2) − J(e) < 1e-3·J(e)", len(J), stop)
 	}
 }
 
@@ -979,7 +992,7 @@ func TestTrainBadLabelInProgress(t *testing.T) {
 		y := append([]int(nil), y0...)
 		m := randModel(rng, K, D, 0.1)
 		before := clone(m)
-		err := m.Train(X, y, Config{Epochs: 3, BatchSize: batch, Progress: func(int, float64) error {
+		_, err := m.Train(X, y, Config{ConstantRate: true, Epochs: 3, BatchSize: batch, Progress: func(int, float64) error {
 			y[N-2] = -1
 			return nil
 		}})
@@ -999,22 +1012,34 @@ func TestTrainMemory(t *testing.T) {
 	rng := rand.New(rand.NewPCG(45, 45))
 	const K, D, N = 4, 3000, 600
 	X, y := randData(rng, N, D, K)
-	m := New(K, D)
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	if err := m.Train(X, y, Config{Epochs: 2, BatchSize: N}); err != nil {
-		t.Fatal(err)
-	}
-	runtime.ReadMemStats(&after)
-	// Train's own: two copies of the model (the weights it was called
-	// with, and the iterate beside the average), N row headers for the
-	// batch, N ints each for its labels and the order, and a scratch with
-	// N·(K + 2) numbers for z_n, a_n, max|z_n| and C_n. The allocator rounds
-	// each up to its size class, by up to a quarter; and 16 KiB for the
-	// rest, Loss at the end among it.
-	limit := (2*8*K*D+24*N+2*8*N+8*N*(K+2))*5/4 + 1<<14
-	if got := after.TotalAlloc - before.TotalAlloc; got > uint64(limit) {
-		t.Errorf("Train(full batch, N=%d, K=%d, D=%d) allocated %d bytes, want at most %d (X is %d bytes)", N, K, D, got, limit, 8*N*D)
+	for _, tt := range []struct {
+		c     Config
+		limit int
+	}{
+		// The plain loop: a copy of the model (the weights it was called
+		// with), N row headers for the batch, N ints each for its labels
+		// and the order, and a scratch with N·(K + 2) numbers for z_n,
+		// a_n, max|z_n| and C_n.
+		{Config{ConstantRate: true, Epochs: 2, BatchSize: N}, 8*K*D + 24*N + 2*8*N + 8*N*(K+2)},
+		// The default: four copies of the model (the weights it was
+		// called with, the snapshot and two mean gradients), two
+		// measurements of N·(K + 2) numbers and N bools each, L_n and the
+		// draws' running sums.
+		{Config{Epochs: 2, BatchSize: N}, 4*8*K*D + 2*(8*N*(K+2)+N) + 2*8*N},
+	} {
+		m := New(K, D)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := m.Train(X, y, tt.c); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		// The allocator rounds each up to its size class, by up to a
+		// quarter; and 16 KiB for the rest.
+		limit := tt.limit*5/4 + 1<<14
+		if got := after.TotalAlloc - before.TotalAlloc; got > uint64(limit) {
+			t.Errorf("Train(full batch, N=%d, K=%d, D=%d, ConstantRate %v) allocated %d bytes, want at most %d (X is %d bytes)", N, K, D, tt.c.ConstantRate, got, limit, 8*N*D)
+		}
 	}
 }
 
@@ -1035,7 +1060,7 @@ func TestWeightsDigest(t *testing.T) {
 	for _, batch := range []int{1, 7, 600} {
 		X, y := randData(rng, 600, 37, 7)
 		m := randModel(rng, 7, 37, 0.1)
-		if err := m.Train(X, y, Config{LearningRate: 0.05, Epochs: 3, BatchSize: batch, L2: 1e-3, Seed: 3}); err != nil {
+		if _, err := m.Train(X, y, Config{LearningRate: 0.05, Epochs: 3, BatchSize: batch, L2: 1e-3, Seed: 3}); err != nil {
 			t.Fatal(err)
 		}
 		for k, wk := range m.W {
@@ -1124,7 +1149,7 @@ func TestTrainReshapedByProgress(t *testing.T) {
 		m := randModel(rng, 3, 4, 0.1)
 		W, rows, B := m.W, append([][]float64(nil), m.W...), m.B
 		before := clone(m)
-		err := m.Train(X, y, Config{LearningRate: 0.1, Epochs: 3, Progress: func(epoch int, _ float64) error {
+		_, err := m.Train(X, y, Config{LearningRate: 0.1, Epochs: 3, Progress: func(epoch int, _ float64) error {
 			if epoch == 2 {
 				reshape(m)
 			}
@@ -1180,7 +1205,7 @@ func TestTrainLeavesNoGoroutine(t *testing.T) {
 					t.Errorf("%s: recovered %v", name, r)
 				}
 			}()
-			err := New(10, 200).Train(Xn, y[:len(Xn)], c)
+			_, err := New(10, 200).Train(Xn, y[:len(Xn)], c)
 			if (err != nil) != (name == "Progress error" || name == "own error") {
 				t.Errorf("%s: Train = %v", name, err)
 			}
@@ -1207,14 +1232,14 @@ func TestNilErrorIsUsable(t *testing.T) {
 		c    Config // with Epochs 0, a single Step at c.LearningRate
 		want error  // nil: a usable model
 	}{
-		{"Train, last step overflows the logits", [][]float64{{1e200}}, []int{0}, Config{LearningRate: 1, Epochs: 1}, ErrDiverged},
+		{"Train, last step overflows the logits", [][]float64{{1e200}}, []int{0}, Config{LearningRate: 1, Epochs: 1, ConstantRate: true}, ErrDiverged},
 		{"Step, the logits overflow after it", [][]float64{{1e200}}, []int{0}, Config{LearningRate: 1}, ErrDiverged},
 		{"Step at η = 1.7e308", wine, wineY, Config{LearningRate: 1.7e308}, ErrDiverged},
 		{"Step at η = 1e300, huge but finite", wine, wineY, Config{LearningRate: 1e300}, nil},
 		{"Step at η = 10, fine", wine, wineY, Config{LearningRate: 10}, nil},
 		{"Train worse than guessing", [][]float64{{-2}, {1}, {-1}, {-2}}, []int{0, 1, 1, 1}, Config{LearningRate: 3, Epochs: 6, ConstantRate: true}, ErrDiverged},
 		{"Train worse than guessing, full batch", [][]float64{{1}, {1}, {1}}, []int{0, 0, 1}, Config{LearningRate: 100, Epochs: 1, BatchSize: 3, ConstantRate: true}, ErrDiverged},
-		{"Progress writes a NaN in the last epoch", wine, wineY, Config{Epochs: 2, Progress: func(epoch int, _ float64) error {
+		{"Progress writes a NaN in the last epoch", wine, wineY, Config{Epochs: 2, L2: 0.1, Progress: func(epoch int, _ float64) error {
 			return nil // replaced below
 		}}, ErrValue},
 	} {
@@ -1232,7 +1257,7 @@ func TestNilErrorIsUsable(t *testing.T) {
 		if tt.c.Epochs == 0 {
 			_, err = m.Step(tt.X, tt.y, tt.c.LearningRate, 0)
 		} else {
-			err = m.Train(tt.X, tt.y, tt.c)
+			_, err = m.Train(tt.X, tt.y, tt.c)
 		}
 		if tt.want != nil {
 			if !errors.Is(err, tt.want) {
@@ -1321,7 +1346,7 @@ func TestWeightedGradient(t *testing.T) {
 		checkGradient(t, fmt.Sprintf("weighted gradient λ=%v", lambda), m, G, J)
 		const lr = 0.3
 		stepped := clone(m)
-		if err := stepped.Train(X, y, Config{LearningRate: lr, ConstantRate: true, Epochs: 1, BatchSize: N, L2: lambda, Weights: w}); err != nil {
+		if _, err := stepped.Train(X, y, Config{LearningRate: lr, ConstantRate: true, Epochs: 1, BatchSize: N, L2: lambda, Weights: w}); err != nil {
 			t.Fatal(err)
 		}
 		want := clone(m)
@@ -1354,10 +1379,10 @@ func TestWeightsRepeat(t *testing.T) {
 	}
 	for _, lambda := range []float64{0, 0.01} {
 		a, b := New(3, 5), New(3, 5)
-		if err := a.Train(X, y, Config{LearningRate: 0.5, ConstantRate: true, Epochs: 50, BatchSize: len(X), L2: lambda, Weights: w}); err != nil {
+		if _, err := a.Train(X, y, Config{LearningRate: 0.5, ConstantRate: true, Epochs: 50, BatchSize: len(X), L2: lambda, Weights: w}); err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Train(Xr, yr, Config{LearningRate: 0.5, ConstantRate: true, Epochs: 50, BatchSize: len(Xr), L2: lambda}); err != nil {
+		if _, err := b.Train(Xr, yr, Config{LearningRate: 0.5, ConstantRate: true, Epochs: 50, BatchSize: len(Xr), L2: lambda}); err != nil {
 			t.Fatal(err)
 		}
 		if r := maxRelDiff(a, b); r > 1e-10 {
@@ -1377,11 +1402,11 @@ func TestWeightsOnes(t *testing.T) {
 			for _, constant := range []bool{false, true} {
 				c := Config{BatchSize: batch, ConstantRate: constant, L2: 0.01, Seed: 2, Epochs: 20 * btoi(constant)}
 				a, b := New(4, 6), New(4, 6)
-				if err := a.Train(X, y, c); err != nil {
+				if _, err := a.Train(X, y, c); err != nil {
 					t.Fatal(err)
 				}
 				c.Weights = ones
-				if err := b.Train(X, y, c); err != nil {
+				if _, err := b.Train(X, y, c); err != nil {
 					t.Fatal(err)
 				}
 				if !sameModel(a, b) {
@@ -1418,7 +1443,7 @@ func TestWeightsBad(t *testing.T) {
 	} {
 		m := randModel(rand.New(rand.NewPCG(56, 56)), 3, 2, 1)
 		before := clone(m)
-		err := m.Train(X, y, Config{Weights: tt.w})
+		_, err := m.Train(X, y, Config{Weights: tt.w})
 		if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.word) {
 			t.Errorf("%s: Train = %v, want %v saying %q", tt.name, err, tt.want, tt.word)
 		}

@@ -70,7 +70,7 @@ func TestWineOptima(t *testing.T) {
 	} {
 		Xs := standardise(tt.X)
 		m := softmax.New(3, 13)
-		if err := m.Train(Xs, tt.y, softmax.Config{LearningRate: 2, ConstantRate: true, Epochs: 20000, BatchSize: len(Xs), L2: wineLambda}); err != nil {
+		if _, err := m.Train(Xs, tt.y, softmax.Config{LearningRate: 2, ConstantRate: true, Epochs: 20000, BatchSize: len(Xs), L2: wineLambda}); err != nil {
 			t.Fatal(err)
 		}
 		if J := objective(t, m, Xs, tt.y, wineLambda); math.Abs(J-tt.want) > tt.tol {
@@ -99,7 +99,7 @@ func TestTrainDefaults(t *testing.T) {
 	} {
 		for seed := uint64(1); seed <= 3; seed++ {
 			m := softmax.New(3, len(tt.X[0]))
-			if err := m.Train(tt.X, tt.y, softmax.Config{L2: tt.lambda, Seed: seed}); err != nil {
+			if _, err := m.Train(tt.X, tt.y, softmax.Config{L2: tt.lambda, Seed: seed}); err != nil {
 				t.Fatal(err)
 			}
 			J := objective(t, m, tt.X, tt.y, tt.lambda)
@@ -118,7 +118,7 @@ func TestTrainTooLargeStep(t *testing.T) {
 	X, y := readWineT(t)
 	m := softmax.New(3, 13)
 	var losses []float64
-	err := m.Train(X, y, softmax.Config{LearningRate: 1, L2: wineLambda, Epochs: 10, Seed: 1, Progress: func(_ int, loss float64) error {
+	_, err := m.Train(X, y, softmax.Config{LearningRate: 1, ConstantRate: true, L2: wineLambda, Epochs: 10, Seed: 1, Progress: func(_ int, loss float64) error {
 		losses = append(losses, loss)
 		return nil
 	}})
@@ -130,8 +130,15 @@ func TestTrainTooLargeStep(t *testing.T) {
 	}
 	t.Logf("losses reported by Progress: %.3g", losses)
 	// The same run with the default step, η₀ = 1/L, does not diverge.
-	if err := m.Train(X, y, softmax.Config{L2: wineLambda, Epochs: 10, Seed: 1}); err != nil {
+	if _, err := m.Train(X, y, softmax.Config{L2: wineLambda, Epochs: 10, ConstantRate: true, Seed: 1}); err != nil {
 		t.Errorf("Train(raw wine, default η₀) = %v, want nil", err)
+	}
+	// The default method keeps only epochs that lower J: at η = 1 it
+	// never ends above where it started, ln 3 for the zero model.
+	m = softmax.New(3, 13)
+	r, err := m.Train(X, y, softmax.Config{LearningRate: 1, L2: wineLambda, Epochs: 10, Seed: 1})
+	if err != nil || !(r.Objective <= math.Log(3)) {
+		t.Errorf("Train(raw wine, η = 1) = %+v, %v, want nil and J ≤ ln 3", r, err)
 	}
 }
 
@@ -148,7 +155,7 @@ func TestFold(t *testing.T) {
 	}
 	Xs, _ := softmax.Standardize(nil, Xtrain, mu, sigma)
 	std := softmax.New(3, 13)
-	if err := std.Train(Xs, ytrain, softmax.Config{L2: wineLambda, Epochs: 50, Seed: 1}); err != nil {
+	if _, err := std.Train(Xs, ytrain, softmax.Config{L2: wineLambda, Epochs: 50, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	raw := std.Clone()
@@ -196,7 +203,7 @@ func TestLearnWine(t *testing.T) {
 	}
 	m := softmax.New(3, 13)
 	epochs := 0
-	if err := m.Train(Xs, ytrain, softmax.Config{L2: wineLambda, Seed: 1, Progress: func(int, float64) error { epochs++; return nil }}); err != nil {
+	if _, err := m.Train(Xs, ytrain, softmax.Config{L2: wineLambda, Seed: 1, Progress: func(int, float64) error { epochs++; return nil }}); err != nil {
 		t.Fatal(err)
 	}
 	J := objective(t, m, Xs, ytrain, wineLambda)
@@ -271,7 +278,7 @@ func TestTrainBalancedOptimum(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := softmax.New(3, len(X[0]))
-		if err := m.Train(Xs, yc, softmax.Config{L2: lambda, Weights: w, Seed: 1}); err != nil {
+		if _, err := m.Train(Xs, yc, softmax.Config{L2: lambda, Weights: w, Seed: 1}); err != nil {
 			t.Fatal(err)
 		}
 		var J, sw float64
