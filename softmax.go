@@ -3,8 +3,8 @@
 
 // Package softmax implements softmax regression (multinomial logistic
 // regression): a linear model whose K scores are turned into class
-// probabilities by the softmax, trained by stochastic gradient descent on
-// the cross-entropy.
+// probabilities by the softmax, trained by gradient descent on the
+// cross-entropy.
 //
 // Every equation below is a function, a test and an example. The symbols
 // are the same everywhere: K classes, D features, N examples; x one input
@@ -84,57 +84,65 @@
 //
 //	J(W, b) = Σ_n w_n·C_n / Σ_n w_n + (λ/2)·‖W‖²
 //
-// by stochastic gradient descent. With f_n = w_n/w̄, w̄ the mean weight,
-// ∂J/∂W = (1/N)·Σ_n f_n·(p_n − t_n)·x_nᵀ + λ·W: each example's gradient
-// is the note's, taken f_n times. A step ([Model.Step]) on a minibatch S
-// descends the minibatch's share of J, every p_n from the weights before
-// the step:
+// With f_n = w_n/w̄, w̄ the mean weight, ∂J/∂W = (1/N)·Σ_n f_n·(p_n −
+// t_n)·x_nᵀ + λ·W: each example's gradient is the note's, taken f_n times.
+// A step of gradient descent on a minibatch S ([Model.Step]) descends the
+// minibatch's share of J, every p_n from the weights before the step:
 //
 //	W ← W − η·((1/|S|)·Σ_{n∈S} (p_n − t_n)·x_nᵀ + λ·W),   b ← b − η·(1/|S|)·Σ_{n∈S} (p_n − t_n)
 //
-// A full batch scales each term by f_n. Minibatches visit each row ⌊f_n⌋
-// or ⌈f_n⌉ times an epoch instead, f_n on average: a weight of 2 is the
-// row given twice, in many small steps rather than a few large ones.
-// Each epoch shuffles the examples, in an order drawn from Config.Seed.
-// A loop of one's own calls Step: the example of Step named online.
+// Config.ConstantRate makes Train the plain loop of such steps, each epoch
+// over the examples in an order drawn from Config.Seed. A loop of one's
+// own calls Step: the example of Step named online.
 //
 // # Step size
 //
 // How far a step may go is set by the next derivative. Differentiating
 // ∂C/∂z_k = p_k − t_k once more gives ∂²C/∂z∂zᵀ = diag(p) − p·pᵀ ≤ ½·I
 // (Böhning, 1992), and z is linear in x̃ = (x, 1), so along a step of
-// (W, b) of unit length C_n curves by at most ½·‖x̃_n‖², and J by at most
+// (W, b) of unit length f_n·C_n curves by at most L_n − λ, and J by at
+// most L, their mean:
 //
-//	L = ½·mean_n(f_n·‖x̃_n‖²) + λ   along one example,   L_J = ½·λ_max(mean_n f_n·x̃_n·x̃_nᵀ) + λ   along all
+//	L_n = ½·f_n·‖x̃_n‖² + λ,   L = mean_n L_n = ½·mean_n(f_n·‖x̃_n‖²) + λ
 //
-// A step of 1/L cannot overshoot along the example it takes, on average:
-// that is the step on one example ([LearningRate]). A batch of B has 1/B
-// of the gradient's variance, so B steps of 1/L and one of B/L move the
-// weights as far with as much noise (the linear scaling rule), as long
-// as the batch's step does not overshoot J itself: L_J bounds the
-// curvature of J for any p, and is reached only where p is split evenly
-// between two classes, while at the start, p = 1/K, J curves by
-// λ_max/K. The step of a batch is min(B/L, 8/L_J); the factor 8 is
-// measured (see the README). Each step multiplies W by 1 − ηλ, which
-// grows the weights geometrically once ηλ > 2: Step and Train refuse
-// ηλ ≥ 2. On features of very different spreads a step small enough
-// for the steepest direction crawls along the flattest: standardise them
-// ([MeanStd], [Standardize], and [Model.Fold] to take raw rows after).
+// A gradient step of η on a function of curvature at most 2/η cannot
+// overshoot: it moves the weights no farther from the function's minimum
+// along any direction. That is the default step, η = 1/L ([LearningRate]),
+// for every batch size: a batch's average curves no more than its rows do.
+// Each step multiplies W by 1 − ηλ, which grows the weights geometrically
+// once ηλ > 2: Step and Train refuse ηλ ≥ 2. On features of very
+// different spreads a step small enough for the steepest direction crawls
+// along the flattest: standardise them ([MeanStd], [Standardize], and
+// [Model.Fold] to take raw rows after).
 //
-// # Averaging
+// # The default: variance-reduced steps and a certificate
 //
-// SGD at a constant step does not settle: near the minimum J* the noise
-// of the steps keeps the weights moving by about √η. The step decays,
-// η_t = η₀/(1 + η₀·λ·t) after t steps (Bottou), and Train returns the
-// average W̄ of the iterates instead of the last, weighting the j-th it
-// takes in by about j⁷ (Shamir and Zhang, 2013): the steps' noise points
-// every way and cancels in the mean, which so comes far nearer J* than any
-// one iterate, while the decaying step removes what the mean would keep
-// of a constant step's bias. Config.Epochs = 0, the default, trains until
-// J(W̄) falls by less than 0.1% over the second half of the epochs: at a
-// rate of 1/t that fall is about the gap J(W̄) − J* that is left.
-// Config.ConstantRate is the plain loop of Steps instead, the last
-// iterate at a constant step, for online learning and for teaching.
+// A step on a few rows follows J's gradient only on average, and near the
+// minimum J* its noise keeps the weights moving. SVRG (Johnson and Zhang,
+// 2013) removes the noise: at a snapshot W̃ it keeps each row's error
+// ã_n = f_n·(p̃_n − t_n) and the exact mean gradient μ = (1/N)·Σ_n
+// ã_n·x̃_nᵀ, and a step on the row n, drawn with probability q_n, takes
+//
+//	g = μ + λ·W + (f_n·(p_n − t_n) − ã_n)·x̃_nᵀ/(N·q_n)
+//
+// whose mean over the draws is ∂J/∂W exactly, and whose noise vanishes as
+// W and W̃ approach the minimum: the steps converge to it at a linear
+// rate, without a decaying step. Train draws the rows by half of 1/N and
+// half of their curvature, q_n = ½/N + ½·L_n/(N·L) (Schmidt et al., 2015):
+// the row's term then curves by at most (L_n − λ)/(N·q_n) < 2·L, so that
+// η = 1/L is within 2/curvature for every row, weight and batch. Each
+// epoch takes steps on 2N rows drawn (or, for a full batch, one step of
+// the exact gradient) and then reads X once to measure J and ∂J/∂θ at the
+// new weights, which become the next snapshot if J fell. A batch of B
+// rows first tries steps of B·η, halving them after each epoch that does
+// not lower J, down to η.
+//
+// The measurement is the certificate: Train stops when max |∂J/∂θ| over
+// every weight and bias is at most Config.Tolerance, and returns that
+// model, J and the gradient in [Result]. J is λ-strongly convex in W for
+// λ > 0, so J − J* ≤ ‖∇J‖²/(2λ). Where J has no minimum (λ = 0 on data a
+// linear model separates, or a single class) Train says so with
+// Converged false; a class no row has is given probability 0.
 //
 // [Model.Loss] and [Model.Accuracy] measure a model, [Model.PredictAll]
 // and [Model.ProbabilitiesAll] predict for many rows, and a model's JSON

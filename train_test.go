@@ -1475,3 +1475,62 @@ func TestBalancedWeights(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainEdges checks the default on data whose minimum is degenerate
+// or whose settings once broke it: each run ends in bounded time, with a
+// nil error, a usable model and an honest Converged.
+func TestTrainEdges(t *testing.T) {
+	rng := rand.New(rand.NewPCG(46, 46))
+	X, y := randData(rng, 60, 3, 3)
+	absent := append([]int(nil), y...)
+	for n := range absent {
+		absent[n] %= 2 // class 2 has no rows
+	}
+	for _, tt := range []struct {
+		name      string
+		K         int
+		X         [][]float64
+		y         []int
+		c         Config
+		converged bool
+	}{
+		{"absent class", 3, X, absent, Config{L2: 0.01, Seed: 1}, true},
+		{"one class", 3, X, make([]int, len(X)), Config{L2: 0.01, Seed: 1}, false},
+		{"one row, K = 1000", 1000, X[:1], y[:1], Config{L2: 0.01, Seed: 1}, false},
+		{"subnormal weights", 3, X[:3], y[:3], Config{L2: 0.01, LearningRate: 0.1, Weights: []float64{5e-324, 0, 0}}, false},
+		{"short last batch", 3, X, y, Config{L2: 0.01, BatchSize: 25, Seed: 1}, true},
+		{"full batch, λ = 0, overlapping", 3, X, y, Config{BatchSize: len(X), Seed: 1}, true},
+	} {
+		m := New(tt.K, len(tt.X[0]))
+		r, err := m.Train(tt.X, tt.y, tt.c)
+		if err != nil || r.Converged != tt.converged || r.Epochs > MaxEpochs {
+			t.Errorf("%s: Train = %+v, %v, want nil and converged %v", tt.name, r, err, tt.converged)
+		}
+		if _, err := m.Loss(tt.X, tt.y); err != nil {
+			t.Errorf("%s: Loss after Train = %v, want nil", tt.name, err)
+		}
+		if tt.name == "absent class" {
+			p := m.Probabilities(nil, X[0])
+			if p[2] > 1e-300 {
+				t.Errorf("%s: P(class 2) = %v, want 0 to within 1e-300", tt.name, p[2])
+			}
+		}
+	}
+}
+
+// TestBugsFixed checks three inputs that once gave a wrong result: a
+// learning rate from features whose squares overflow a power method, and
+// BalancedWeights with a huge number of classes.
+func TestBugsFixed(t *testing.T) {
+	if eta, err := LearningRate([][]float64{{1e100}, {-1e100}}, 2, 0); !(eta > 0) || err != nil {
+		t.Errorf("LearningRate({{1e100}, {-1e100}}, 2, 0) = %v, %v, want a positive step", eta, err)
+	}
+	w, err := BalancedWeights([]int{0, 1, 1}, math.MaxInt)
+	if err != nil || len(w) != 3 || !(w[0] > 0) || w[1] != w[2] {
+		t.Errorf("BalancedWeights([0 1 1], MaxInt) = %v, %v, want three positive weights", w, err)
+	}
+	f, err := factors([]float64{5e-324, 0, 0}, 3)
+	if err != nil || f[0] != 3 || f[1] != 0 {
+		t.Errorf("factors({5e-324, 0, 0}) = %v, %v, want [3 0 0]", f, err)
+	}
+}
