@@ -154,7 +154,7 @@ func ExampleBalancedWeights() {
 	fmt.Printf("training rows of each class %v, weighted %.4f\n", count(ytrain), wk)
 	for _, weights := range [][]float64{nil, w} {
 		m := softmax.New(3, 4)
-		if _, err := m.Train(Xs, ytrain, softmax.Config{L2: 0.01, Seed: 1, Weights: weights}); err != nil {
+		if _, err := m.Train(Xs, ytrain, softmax.Config{L2: 0.01, Seed: 1, SampleWeights: weights}); err != nil {
 			fmt.Println(err)
 			return
 		}

@@ -236,10 +236,6 @@ func FuzzUnmarshalJSON(f *testing.F) {
 			}
 			return // null leaves the model as it was
 		}
-		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(data, &fields); err != nil || len(fields) != 2 || fields["W"] == nil || fields["B"] == nil {
-			t.Fatalf("json.Unmarshal(%q) accepted keys other than exactly W and B", data)
-		}
 		K, D := m.Classes(), m.Features()
 		if K < 2 || D < 1 || len(m.B) != K {
 			t.Fatalf("json.Unmarshal(%q) accepted a %d×%d model with %d biases", data, K, D, len(m.B))

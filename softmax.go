@@ -79,7 +79,7 @@
 // # Training
 //
 // [Model.Train] minimises the mean cross-entropy of N examples, each of
-// weight w_n (1 unless [Config].Weights says otherwise), plus a penalty on
+// weight w_n (1 unless [Config].SampleWeights says otherwise), plus a penalty on
 // the weights (not the biases):
 //
 //	J(W, b) = Σ_n w_n·C_n / Σ_n w_n + (λ/2)·‖W‖²
@@ -933,25 +933,18 @@ func (m *Model) mustFeatures(x []float64) {
 //	{"W":[[w_11,…,w_1D],…,[w_K1,…,w_KD]],"B":[b_1,…,b_K]}
 //
 // Every finite float64 survives json.Marshal and UnmarshalJSON bit for
-// bit (json.Marshal refuses NaN and ±Inf). The document must be an object
-// with exactly the keys "W" and "B", each once, spelt so (encoding/json
-// would also take "w" or a repeated key), holding K ≥ 2 rows of the same
-// length D ≥ 1 and K biases; the weights are copied into one contiguous
-// array, as [New] lays them out. A number is read as encoding/json reads
-// it, rounded to the nearest float64 (1e-400 is 0); a number too large for
-// a float64 (1e309) is an error. The JSON null for the whole document
+// bit (json.Marshal refuses NaN and ±Inf). The keys are matched as
+// encoding/json matches them; W must hold K ≥ 2 rows of the same length
+// D ≥ 1 and B K biases, and the weights are copied into one contiguous
+// array, as [New] lays them out. The JSON null for the whole document
 // leaves m as it is, as encoding/json does for any value; a null in place
-// of W, B, a row, a weight or a bias is an error (JavaScript writes NaN and
-// ±Infinity as null).
+// of W, B, a row, a weight or a bias is an error (JavaScript writes NaN
+// and ±Infinity as null).
 //
 // On any error m is left as it was. The error wraps ErrShape if the
-// document is well-formed but has a missing key, a null in place of W, B
-// or a row, or the wrong shape; ErrValue for a null weight or bias; a
-// malformed document, another key, a repeated key or a number out of the
-// float64 range gives an error saying so. A direct call accepts the same
-// documents as json.Unmarshal: only JSON's own white space (space, tab,
-// line feed, carriage return) may surround them. Decoding allocates a few
-// times the size of the model (3.4 times for a 1000 × 784 model).
+// document has no W or B, a null in place of W, B or a row, or the wrong
+// shape; ErrValue for a null weight or bias; a malformed document or a
+// number out of the float64 range gives encoding/json's error, wrapped.
 func (m *Model) UnmarshalJSON(data []byte) error {
 	if string(bytes.Trim(data, " \t\n\r")) == "null" {
 		return nil
@@ -962,11 +955,6 @@ func (m *Model) UnmarshalJSON(data []byte) error {
 	}
 	if err := json.Unmarshal(data, &v); err != nil {
 		return fmt.Errorf("softmax: decoding model: %w", err)
-	}
-	if keys := objectKeys(data); len(keys) > 2 || len(keys) == 2 && keys[0] == keys[1] {
-		return fmt.Errorf("softmax: decoding model: keys %q, want \"W\" and \"B\" once each", keys)
-	} else if slices.ContainsFunc(keys, func(k string) bool { return k != "W" && k != "B" }) {
-		return fmt.Errorf("softmax: decoding model: keys %q, want \"W\" and \"B\", spelt so", keys)
 	}
 	W, B := v.W, v.B
 	K, D := len(W), 0
@@ -1000,36 +988,6 @@ func (m *Model) UnmarshalJSON(data []byte) error {
 	}
 	m.W, m.B = matrix(slices.Concat(W...), K, D), B
 	return nil
-}
-
-// objectKeys returns the keys of the JSON object data, which must be valid
-// JSON, in their order: the strings at the top level of the object that a
-// colon follows.
-func objectKeys(data []byte) []string {
-	var keys []string
-	depth := 0
-	for i := 0; i < len(data); i++ {
-		switch data[i] {
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-		case '"':
-			j := i + 1
-			for ; data[j] != '"'; j++ {
-				if data[j] == '\\' {
-					j++ // an escaped character, perhaps a quote
-				}
-			}
-			if rest := bytes.TrimLeft(data[j+1:], " \t\n\r"); depth == 1 && rest[0] == ':' {
-				var key string
-				json.Unmarshal(data[i:j+1], &key) // unquoted, with its escapes resolved
-				keys = append(keys, key)
-			}
-			i = j
-		}
-	}
-	return keys
 }
 
 // A crew is the calling goroutine and n − 1 ≥ 1 helpers that share the

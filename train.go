@@ -13,8 +13,8 @@ import (
 )
 
 var (
-	// ErrConfig: a learning rate or weight decay out of its range, or a
-	// Config field out of its range.
+	// ErrConfig: a learning rate, weight decay or other Config field out
+	// of its range.
 	ErrConfig = errors.New("softmax: invalid config")
 	// ErrDiverged: a step or training overflowed (a weight, a loss or the
 	// logits of a finite example), or training ended worse than guessing
@@ -36,25 +36,22 @@ var (
 //
 // which is W ← W − η·∂J_S/∂W and b ← b − η·∂J_S/∂b for the minibatch
 // objective J_S = (1/|S|)·Σ_n C_n + (λ/2)·‖W‖², every p_n computed from
-// the weights before the step. One example is a minibatch of one:
+// the weights before the step. Its arithmetic is that of [Model.StepPlain]
+// bit for bit. One example is a minibatch of one:
 // m.Step([][]float64{x}, []int{label}, lr, lambda).
 //
 // On an error Step leaves the model exactly as it was. A nil error comes
 // with a finite loss and finite weights and biases under which the logits
-// and losses of the batch are finite, so that Loss, Accuracy and Predict
-// work on it. The error wraps ErrConfig unless 0 < η < ∞, 0 ≤ λ < ∞ and
-// ηλ < 2; ErrEmpty, ErrShape or ErrLabel for a batch that is empty, ragged
-// or has a label outside [0, K); ErrValue if a feature, or a weight or
-// bias of the model as handed in, is NaN or ±Inf; and ErrDiverged if the
-// logits or the loss of a finite example overflow, before the step or
-// after it, or a weight would (η = 1e308, or features near 1e300, say).
+// and losses of the batch are finite. The error wraps ErrConfig unless
+// 0 < η < ∞, 0 ≤ λ < ∞ and ηλ < 2; ErrEmpty, ErrShape or ErrLabel for a
+// batch that is empty, ragged or has a label outside [0, K); ErrValue if a
+// feature, or a weight or bias of the model, is NaN or ±Inf; and
+// ErrDiverged if the logits or the loss of a finite example overflow,
+// before the step or after it, or a weight would (η = 1e308, say).
 //
-// Step does not allocate once it has run on a batch of its size, but for
-// a few small things to start helpers for a batch of |S|·K·D ≥ 2²¹
-// multiply-adds; the result is the same bit for bit either way. Besides
-// the step it reads the batch's features once more (see guard). X and y
-// must not change during the call, nor share memory with the model. Step
-// panics if the model is not K×D with K ≥ 2.
+// Step does not allocate once it has run on a batch of its size, but to
+// share a large batch with helper goroutines. It panics on a model that is
+// not K×D with K ≥ 2.
 func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error) {
 	m.mustShape()
 	if err := checkRates(lr, lambda); err != nil {
@@ -63,20 +60,60 @@ func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error
 	if len(X) == 0 {
 		return 0, ErrEmpty
 	}
-	c := newCrew(len(X)*m.Classes()*m.Features(), callWork)
-	defer c.stop()
+	h := newCrew(len(X)*m.Classes()*m.Features(), callWork)
+	defer h.stop()
 	s := scratchPool.Get().(*scratch)
 	defer s.put()
 	// The goroutines that share the step read the rows and labels through
 	// s, so that the caller's slices may live on its stack.
 	s.X, s.y = append(s.X[:0], X...), append(s.y[:0], y...)
-	return m.step(s, lr, lambda, c, true)
+	return m.step(s, lr, lambda, h, true)
 }
 
-// step is Step on the batch s.X, s.y, shared by the crew c; with guard it
-// makes sure the batch's logits and losses stay finite. Train checks its
-// model on all of X at the end instead.
-func (m *Model) step(s *scratch, lr, lambda float64, c *crew, guard bool) (float64, error) {
+// StepPlain is the arithmetic of [Model.Step] written as its equations,
+// one example at a time, with no checks: the reference that Step's
+// kernels, tiles and helpers reproduce bit for bit. It returns the mean
+// cross-entropy of the batch before the step, and allocates.
+func (m *Model) StepPlain(X [][]float64, y []int, lr, lambda float64) float64 {
+	K, N := m.Classes(), len(X)
+	a := make([][]float64, N)
+	var C float64
+	for n, x := range X {
+		z := make([]float64, K) // z_n = W·x_n + b, each sum in the order of d
+		for k, wk := range m.W {
+			for d, xd := range x {
+				z[k] += float64(wk[d] * xd)
+			}
+			z[k] += m.B[k]
+		}
+		C += CrossEntropy(z, y[n]) / float64(N)
+		a[n] = Softmax(z, z) // p_n
+		a[n][y[n]]--         // p_n − t_n
+		for k := range a[n] {
+			a[n][k] *= lr / float64(N) // a_n = (η/|S|)·(p_n − t_n)
+		}
+	}
+	for _, an := range a { // b ← b − Σ_n a_n
+		for k, ak := range an {
+			m.B[k] -= ak
+		}
+	}
+	decay := 1 - float64(lr*lambda)
+	for k, wk := range m.W { // W ← (1 − ηλ)·W − Σ_n a_n·x_nᵀ
+		for d := range wk {
+			wk[d] *= decay
+			for n, x := range X {
+				wk[d] -= float64(a[n][k] * x[d])
+			}
+		}
+	}
+	return C
+}
+
+// step is Step on the batch s.X, s.y, shared by the helpers h; with guard
+// it makes sure the batch's logits and losses stay finite (Train checks
+// its model on all of X instead).
+func (m *Model) step(s *scratch, lr, lambda float64, h *crew, guard bool) (float64, error) {
 	X, K, N := s.X, m.Classes(), len(s.X)
 	if err := m.checkData(X, s.y); err != nil {
 		return 0, err
@@ -84,7 +121,7 @@ func (m *Model) step(s *scratch, lr, lambda float64, c *crew, guard bool) (float
 	s.begin(m, lr/float64(N), 1-float64(lr*lambda))
 	// a_n = (η/|S|)·(p_n − t_n) and C_n for every example of S, all from
 	// the weights before the step.
-	c.loop(N, 3, s.forward)
+	h.loop(N, 3, s.forward)
 	if n := s.failed(); n >= 0 {
 		return 0, m.notFinite(n, X[n], s.C[n])
 	}
@@ -103,7 +140,7 @@ func (m *Model) step(s *scratch, lr, lambda float64, c *crew, guard bool) (float
 		}
 	}
 	// W ← (1 − ηλ)·W − Σ_n a_n·x_nᵀ
-	c.loop(s.tiles(), 1, s.update)
+	h.loop(s.tiles(), 1, s.update)
 	if before != nil && !s.usable() {
 		before.copyTo(m)
 		return 0, fmt.Errorf("%w: a step at learning rate %g overflows a weight, or the logits or the loss of the batch", ErrDiverged, lr)
@@ -117,9 +154,9 @@ func (m *Model) step(s *scratch, lr, lambda float64, c *crew, guard bool) (float
 // largest |b_k| and R² the largest ‖x_n‖²: each change of a weight or bias
 // is a product a·x with |a| ≤ η/|S| and |x| ≤ max(R, 1), so none
 // overflows if (η/|S|)·max(R, 1) < 2⁹⁶⁹, as MaxFloat64 + 2⁹⁶⁹ rounds to
-// MaxFloat64; and with c = 1 − ηλ, |c| < 1, the logits after the step are
+// MaxFloat64; and with ρ = 1 − ηλ, |ρ| < 1, the logits after the step are
 //
-//	z'_nk = c·(z_nk − b_k) + b'_k − Σ_m a_mk·(x_mᵀx_n + 1),   |z'_nk| ≤ ζ + 2β + η·(R² + 2)
+//	z'_nk = ρ·(z_nk − b_k) + b'_k − Σ_m a_mk·(x_mᵀx_n + 1),   |z'_nk| ≤ ζ + 2β + η·(R² + 2)
 //
 // so below 2⁹⁰⁰ they and the losses, at most 2·max|z'| + log K, stay far
 // from overflow. The bound is for exact arithmetic: it misses only a
@@ -176,9 +213,9 @@ func (m *Model) notFinite(n int, x []float64, C float64) error {
 }
 
 // A scratch is what a step works on besides the model, and what the
-// goroutines that share it read: the batch, z_n, a_n and C_n, and the two
+// goroutines that share it read: the batch, z_n, a_n and C_n, and the
 // passes, bound once so that a step allocates nothing. A Step of the
-// user's takes one from a pool; Train keeps one for its run.
+// user's takes one from a pool; Train keeps its own.
 type scratch struct {
 	m               *Model
 	X               [][]float64 // the batch's rows
@@ -187,20 +224,19 @@ type scratch struct {
 	z               []float64   // max_k |z_nk|, NaN or +Inf where z_n is not finite
 	C               []float64   // C_n, or NaN where z_n is not finite
 	f               []float64   // the rows' weight factors w_n/w̄, or nil for all 1
-	c               float64     // η/|S|
+	scale           float64     // η/|S|
 	decay           float64     // 1 − ηλ
 	forward, update func(lo, hi int)
 
-	// A variance-reduced step of Train's default has, besides: the rows'
-	// ã_n of the snapshot, the factors r_n = (η/|S|)/(N·q_n) of their
-	// draws, and the snapshot's μ (μ_W in mu.W, μ_b in mu.B); mu is nil
-	// for a plain step.
+	// A variance-reduced step has besides the snapshot's ã_n of its rows,
+	// the factors r_n = (η/|S|)/(N·q_n) of their draws, and the snapshot's
+	// μ (μ_W in mu.W, μ_b in mu.B); mu is nil for a plain step.
 	ta, r []float64
 	mu    *Model
 	eta   float64
 
-	// A measurement writes its μ_W into g, by the pass gradient, and
-	// whether each row's class has strictly the largest logit into right.
+	// A measurement writes μ_W into g, by the pass gradient, and whether
+	// each row's class has strictly the largest logit into right.
 	g        *Model
 	gradient func(lo, hi int)
 	right    []bool
@@ -218,37 +254,38 @@ func newScratch() *scratch {
 // put returns s to the pool, without references to the caller's data.
 func (s *scratch) put() {
 	clear(s.X)
-	s.m, s.X, s.y, s.f, s.mu = nil, s.X[:0], s.y[:0], nil, nil
+	s.m, s.X, s.y = nil, s.X[:0], s.y[:0]
 	scratchPool.Put(s)
 }
 
 // begin sets the step in progress on s.X and s.y.
-func (s *scratch) begin(m *Model, c, decay float64) {
+func (s *scratch) begin(m *Model, scale, decay float64) {
 	N, K := len(s.X), m.Classes()
-	s.m, s.c, s.decay = m, c, decay
+	s.m, s.scale, s.decay = m, scale, decay
 	s.a, s.z, s.C = grow(s.a, N*K), grow(s.z, N), grow(s.C, N)
 }
 
-// forwardRows computes C_n and a_n = c·f_n·(p_n − t_n), p_n the softmax
-// of z_n = W·x_n + b, for the examples lo ≤ n < hi; where z_n is not
-// finite it sets C_n to NaN.
+// forwardRows computes C_n and a_n for the examples lo ≤ n < hi, with p_n
+// the softmax of z_n = W·x_n + b: a_n = (η/|S|)·f_n·(p_n − t_n) for a plain
+// step, and r_n·(f_n·(p_n − t_n) − ã_n) for a variance-reduced one. Where
+// z_n is not finite it sets C_n to NaN.
 func (s *scratch) forwardRows(lo, hi int) {
 	K := s.m.Classes()
 	s.m.logitsRows(s.a[lo*K:hi*K], s.X[lo:hi]) // z_n = W·x_n + b
 	for n := lo; n < hi; n++ {
-		a := s.a[n*K : (n+1)*K]
+		a, label := s.a[n*K:(n+1)*K], s.y[n]
 		s.z[n] = maxAbs(a)
-		if s.right != nil { // whether z_{n,y_n} is strictly the largest logit
+		if s.right != nil {
 			s.right[n] = true
 			for k, zk := range a {
-				s.right[n] = s.right[n] && (k == s.y[n] || zk < a[s.y[n]])
+				s.right[n] = s.right[n] && (k == label || zk < a[label])
 			}
 		}
-		s.C[n] = delta(a, s.y[n]) // C_n, and a = p_n − t_n
+		s.C[n] = delta(a, label) // C_n, and a = p_n − t_n
 		if !(s.z[n] <= math.MaxFloat64) {
 			s.C[n] = math.NaN()
 		}
-		if s.mu != nil { // a_n = r_n·(f_n·(p_n − t_n) − ã_n)
+		if s.mu != nil {
 			ta := s.ta[n*K : (n+1)*K]
 			for k := range a {
 				if s.f != nil {
@@ -258,12 +295,12 @@ func (s *scratch) forwardRows(lo, hi int) {
 			}
 			continue
 		}
-		c := s.c
+		c := s.scale
 		if s.f != nil {
-			c = float64(c * s.f[n]) // the row's weight, f_n = w_n/w̄
+			c = float64(c * s.f[n])
 		}
 		for k := range a {
-			a[k] *= c // a_n = c·f_n·(p_n − t_n)
+			a[k] *= c
 		}
 	}
 }
@@ -302,7 +339,7 @@ func (s *scratch) tile(t int) (k0, k1, d0, d1 int) {
 }
 
 // gradientTiles writes μ_W = (1/N)·Σ_n a_n·x_nᵀ, over every row of s, into
-// the tiles t0 ≤ t < t1 of s.g: descend with the factor 0 writes
+// the tiles t0 ≤ t < t1 of s.g: descend with the decay 0 writes
 // −Σ_n a_n·x_nᵀ.
 func (s *scratch) gradientTiles(t0, t1 int) {
 	N := float64(len(s.X))
@@ -323,25 +360,25 @@ func (s *scratch) gradientTiles(t0, t1 int) {
 func (s *scratch) updateTiles(t0, t1 int) {
 	for t := t0; t < t1; t++ {
 		k0, k1, d0, d1 := s.tile(t)
-		c := s.decay
+		decay := s.decay
 		if s.mu != nil { // W ← (1 − ηλ)·W − η·μ_W first
 			for k := k0; k < k1; k++ {
-				sub(s.m.W[k][d0:d1], c, s.eta, s.mu.W[k][d0:d1])
+				sub(s.m.W[k][d0:d1], decay, s.eta, s.mu.W[k][d0:d1])
 			}
-			c = 1
+			decay = 1
 		}
-		s.m.descend(s.a, s.X, c, k0, k1, d0, d1)
+		s.m.descend(s.a, s.X, decay, k0, k1, d0, d1)
 	}
 }
 
-// descend applies W ← c·W − Σ_n a_n·x_nᵀ to the tile of W of the rows
+// descend applies W ← ρ·W − Σ_n a_n·x_nᵀ to the tile of W of the rows
 // k0 ≤ k < k1 and the columns d0 ≤ d < d1, for the examples x_n (the rows
 // of X, at least one) and the vectors a_n (K numbers each, one after
 // another in a). It is the plain loop
 //
 //	for k := k0; k < k1; k++ {
 //		for d := d0; d < d1; d++ {
-//			W[k][d] *= c
+//			W[k][d] *= rho
 //			for n, x := range X {
 //				W[k][d] -= float64(a[n*K+k] * x[d])
 //			}
@@ -350,12 +387,12 @@ func (s *scratch) updateTiles(t0, t1 int) {
 //
 // with the examples taken four at a time, in one pass over two rows of W
 // (sub2Each4) or, for a row left over, four passes over it (sub); an
-// example left over takes two rows per pass (sub2). The factor c is
+// example left over takes two rows per pass (sub2). The factor ρ is
 // applied in the first pass over each weight, and the later passes
 // multiply by 1, which is exact. Every weight goes through the same
 // operations in the same order, each product rounded on its own, so the
 // result is bit for bit that of the plain loop (TestDescend).
-func (m *Model) descend(a []float64, X [][]float64, c float64, k0, k1, d0, d1 int) {
+func (m *Model) descend(a []float64, X [][]float64, rho float64, k0, k1, d0, d1 int) {
 	W, K := m.W, m.Classes()
 	n := 0
 	for ; n+4 <= len(X); n += 4 {
@@ -363,64 +400,64 @@ func (m *Model) descend(a []float64, X [][]float64, c float64, k0, k1, d0, d1 in
 		a0, a1, a2, a3 := a[n*K:(n+1)*K], a[(n+1)*K:(n+2)*K], a[(n+2)*K:(n+3)*K], a[(n+3)*K:(n+4)*K]
 		k := k0
 		for ; k+2 <= k1; k += 2 {
-			sub2Each4(W[k][d0:d1], W[k+1][d0:d1], c, a0[k], a1[k], a2[k], a3[k], a0[k+1], a1[k+1], a2[k+1], a3[k+1], x0, x1, x2, x3)
+			sub2Each4(W[k][d0:d1], W[k+1][d0:d1], rho, a0[k], a1[k], a2[k], a3[k], a0[k+1], a1[k+1], a2[k+1], a3[k+1], x0, x1, x2, x3)
 		}
 		if k < k1 {
 			w := W[k][d0:d1]
-			sub(w, c, a0[k], x0)
+			sub(w, rho, a0[k], x0)
 			sub(w, 1, a1[k], x1)
 			sub(w, 1, a2[k], x2)
 			sub(w, 1, a3[k], x3)
 		}
-		c = 1 // every weight has had its factor
+		rho = 1 // every weight has had its factor
 	}
 	for ; n < len(X); n++ {
 		x, an := X[n][d0:d1], a[n*K:(n+1)*K]
 		k := k0
 		for ; k+2 <= k1; k += 2 {
-			sub2(W[k][d0:d1], W[k+1][d0:d1], c, an[k], an[k+1], x)
+			sub2(W[k][d0:d1], W[k+1][d0:d1], rho, an[k], an[k+1], x)
 		}
 		if k < k1 {
-			sub(W[k][d0:d1], c, an[k], x)
+			sub(W[k][d0:d1], rho, an[k], x)
 		}
-		c = 1
+		rho = 1
 	}
 }
 
 // The kernels of the update. Each is the plain loop of sub on its rows and
 // examples, in that order; float64(a·x_d) rounds the product before it is
 // subtracted, as in the kernels of the logits, so that every build rounds
-// as the plain loop does. Their speed is measured in the README.
+// as the plain loop does.
 
-// sub sets w_d ← c·w_d − a·x_d for every d. It needs len(x) ≥ len(w).
-func sub(w []float64, c, a float64, x []float64) {
+// sub sets w_d ← ρ·w_d − a·x_d for every d. It needs len(x) ≥ len(w).
+func sub(w []float64, rho, a float64, x []float64) {
 	x = x[:len(w)]
 	for d, xd := range x {
-		w[d] = float64(c*w[d]) - float64(a*xd)
+		w[d] = float64(rho*w[d]) - float64(a*xd)
 	}
 }
 
-// sub2 is sub(v, c, a, x) and sub(w, c, b, x) in one pass over x.
-func sub2(v, w []float64, c, a, b float64, x []float64) {
+// sub2 is sub(v, ρ, a, x) and sub(w, ρ, b, x) in one pass over x.
+func sub2(v, w []float64, rho, a, b float64, x []float64) {
 	w, x = w[:len(v)], x[:len(v)]
 	for d, xd := range x {
-		v[d] = float64(c*v[d]) - float64(a*xd)
-		w[d] = float64(c*w[d]) - float64(b*xd)
+		v[d] = float64(rho*v[d]) - float64(a*xd)
+		w[d] = float64(rho*w[d]) - float64(b*xd)
 	}
 }
 
-// sub2Each4 is sub(v, c, a_0, x_0), then sub(v, 1, a_i, x_i) for
+// sub2Each4 is sub(v, ρ, a_0, x_0), then sub(v, 1, a_i, x_i) for
 // i = 1, 2, 3, and the same for w with the b_i, in one pass: each number
 // is loaded once. It is kept out of line: inlined into descend, its loop
 // ran out of registers.
 //
 //go:noinline
-func sub2Each4(v, w []float64, c, a0, a1, a2, a3, b0, b1, b2, b3 float64, x0, x1, x2, x3 []float64) {
+func sub2Each4(v, w []float64, rho, a0, a1, a2, a3, b0, b1, b2, b3 float64, x0, x1, x2, x3 []float64) {
 	w, x0, x1, x2, x3 = w[:len(v)], x0[:len(v)], x1[:len(v)], x2[:len(v)], x3[:len(v)]
 	for d := range v {
 		x0d, x1d, x2d, x3d := x0[d], x1[d], x2[d], x3[d]
-		v[d] = float64(c*v[d]) - float64(a0*x0d) - float64(a1*x1d) - float64(a2*x2d) - float64(a3*x3d)
-		w[d] = float64(c*w[d]) - float64(b0*x0d) - float64(b1*x1d) - float64(b2*x2d) - float64(b3*x3d)
+		v[d] = float64(rho*v[d]) - float64(a0*x0d) - float64(a1*x1d) - float64(a2*x2d) - float64(a3*x3d)
+		w[d] = float64(rho*w[d]) - float64(b0*x0d) - float64(b1*x1d) - float64(b2*x2d) - float64(b3*x3d)
 	}
 }
 
@@ -442,36 +479,28 @@ func checkRates(lr, lambda float64) error {
 }
 
 // DefaultEpochs is the number of epochs of a zero Config.Epochs with
-// ConstantRate, and MaxEpochs the most that Train's default takes with a
-// zero Config.Epochs. DefaultTolerance is the default Config.Tolerance.
+// ConstantRate, and DefaultTolerance the default Config.Tolerance.
 const (
 	DefaultEpochs    = 10
-	MaxEpochs        = 1000
 	DefaultTolerance = 1e-6
 )
 
-// absentBias is the bias Train gives a class that no row of positive
-// weight has: its optimum lies at b_k = −∞, and exp(−1000) is below the
-// smallest float64.
-const absentBias = -1000
-
 // Config sets how [Model.Train] trains. Every zero field means its
 // documented default, and the defaults train to the minimum of J, to
-// within Tolerance, without tuning (standardise the features: see
-// [MeanStd]).
+// within Tolerance (standardise the features: see [MeanStd]).
 type Config struct {
 	// LearningRate is the step size η > 0. Zero means [LearningRate] of
-	// the rows, BatchSize and L2 (with Weights, the rows weighted as for
-	// J). With L2, ηλ must be below 2. By default it is the step that
-	// Train's method cannot overshoot with (see the package doc); with
-	// ConstantRate, every step's.
+	// the rows and L2 (with SampleWeights, the rows weighted as for J).
+	// ηλ must be below 2.
 	LearningRate float64
-	// ConstantRate makes Train the plain loop of Steps: each epoch takes
-	// a Step on each batch of a shuffled order at η, and Train returns the
-	// last step's model. Result then has no Objective or Gradient.
+	// ConstantRate makes Train the plain loop of Steps: each epoch takes a
+	// Step at η on each batch of a shuffled order, and Train returns the
+	// last step's model, with no Objective or Gradient in its Result.
 	ConstantRate bool
-	// Epochs bounds the epochs of training. Zero means MaxEpochs, or with
-	// ConstantRate DefaultEpochs, which it then takes all.
+	// Epochs bounds the epochs of training. Zero means until converged,
+	// for at most max(1000, 10⁹/(N·K·(D + 1))) epochs: about as much work
+	// on small data sets as on large ones. With ConstantRate, Train takes
+	// every epoch, and zero means DefaultEpochs.
 	Epochs int
 	// BatchSize is the number of rows averaged in each step. Zero means
 	// 1; a value ≥ N means full-batch gradient descent.
@@ -480,59 +509,55 @@ type Config struct {
 	// penalised.
 	L2 float64
 	// Tolerance is the largest |∂J/∂θ|, over every weight and bias, at
-	// which Train's default stops: it then returns Converged. Zero means
-	// DefaultTolerance. It is in the units of 1/x: set for standardised
-	// features.
+	// which Train stops with Converged. Zero means DefaultTolerance, set
+	// for features of spread about 1: standardised ones.
 	Tolerance float64
-	// Weights, if not nil, holds a weight w_n ≥ 0 for each row of X, not
-	// all 0, and Train minimises the weighted J (see Train): a weight of 2
-	// counts the row twice, and [BalancedWeights] gives every class the
-	// same total weight. Nil means every w_n = 1; equal weights give the
-	// same model bit for bit.
-	Weights []float64
+	// SampleWeights, if not nil, holds a weight w_n ≥ 0 for each row of X,
+	// not all 0, and Train minimises the weighted J (see Train): a weight
+	// of 2 counts the row twice, and [BalancedWeights] gives every class
+	// the same total weight. Nil means every w_n = 1; equal weights give
+	// the same model bit for bit.
+	SampleWeights []float64
 	// Seed seeds the random draws of the rows; every value, 0 included,
 	// is a valid seed, and the same data, Config and Seed give
-	// bit-identical weights. Each call of Train starts the sequence
-	// afresh.
+	// bit-identical weights.
 	Seed uint64
 	// Progress, if not nil, is called after each epoch with its number
-	// (from 1) and the mean cross-entropy, without the penalty, of the
-	// model Train would return then: by default measured exactly on X,
-	// weighted; with ConstantRate the mean over the epoch's rows, each
-	// from its own step. It may read the model (and Clone it) but not
-	// change it, nor X or y. If it returns ErrStop itself (compared with
-	// ==, as filepath.WalkDir treats fs.SkipAll), training ends and Train
-	// returns nil; any other error ends training, and Train returns it
-	// wrapped. Either way the model keeps the weights of the epochs done.
+	// (from 1) and the mean cross-entropy, weighted and without the
+	// penalty, of the model Train would return then, measured on X; with
+	// ConstantRate, the mean over the epoch's rows, each from its own
+	// step. It may read the model but not change it, nor X or y. If it
+	// returns ErrStop itself (compared with ==, as filepath.WalkDir treats
+	// fs.SkipAll), training ends and Train returns nil; any other error
+	// ends training, and Train returns it wrapped. Either way the model
+	// keeps the weights of the epochs done.
 	Progress func(epoch int, loss float64) error
 }
 
 // Result says how [Model.Train] ended.
 type Result struct {
 	Epochs    int     // epochs taken
-	Converged bool    // the stopping rule held; false when Epochs, Progress, or an optimum at infinity ended training
-	Objective float64 // J of the returned model on X, weighted as Train says; NaN with ConstantRate
+	Converged bool    // the stopping rule held; false when Epochs or Progress ended training, or J has no minimum
+	Objective float64 // J of the returned model on X; NaN with ConstantRate
 	Gradient  float64 // max |∂J/∂θ| over every weight and bias of the returned model, on X; NaN with ConstantRate
 }
 
 // LearningRate returns the step η that Train takes, when
-// Config.LearningRate is 0, on the rows X with weight decay λ = lambda:
+// Config.LearningRate is 0, on the rows X with weight decay λ = lambda,
+// for any batch size:
 //
 //	η = 1/L,   L = ½·mean_n(‖x_n‖² + 1) + λ
 //
-// the same for every batch size (the package doc derives it). A loop of
-// Steps of one's own can take it too. The error wraps ErrEmpty for no
-// rows, ErrShape for ragged rows, ErrValue for a NaN or infinite feature,
-// and ErrConfig for a batch below 1, a negative or infinite λ, or an L
-// that overflows.
+// (the package doc derives it). A loop of Steps of one's own can take it
+// too. The error wraps ErrEmpty for no rows, ErrShape for ragged rows,
+// ErrValue for a NaN or infinite feature, and ErrConfig for a batch below
+// 1, a negative or infinite λ, or an L that overflows.
 func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 	switch {
 	case len(X) == 0:
 		return 0, ErrEmpty
 	case batch < 1:
 		return 0, fmt.Errorf("%w: batch size %d, want ≥ 1", ErrConfig, batch)
-	case !(lambda >= 0) || math.IsInf(lambda, 1):
-		return 0, fmt.Errorf("%w: L2 %v, want a finite λ ≥ 0", ErrConfig, lambda)
 	}
 	for n, x := range X {
 		if len(x) != len(X[0]) {
@@ -545,108 +570,121 @@ func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 
 // Train fits the model to the examples X (N rows of D features) with
 // labels y (N classes in [0, K)), and weights w_n (all 1 unless
-// Config.Weights), minimising
+// SampleWeights), minimising
 //
 //	J(W, b) = Σ_n w_n·C_n / Σ_n w_n + (λ/2)·‖W‖²,   C_n = CrossEntropy(W·x_n + b, y_n)
 //
 // from the model's weights, and returns how it ended. By default it takes
-// variance-reduced steps on rows drawn at random (see the package doc),
-// measures J and its gradient exactly on X after each epoch, and stops
-// once max |∂J/∂θ| ≤ c.Tolerance, with Converged true. For λ > 0 that
-// bounds how far J is from its minimum J*:
+// variance-reduced steps on rows drawn at random from c.Seed (see the
+// package doc), measures J and ∂J/∂θ exactly on X after each epoch, and
+// stops once max |∂J/∂θ| ≤ c.Tolerance, with Converged. For λ > 0 that
+// bounds how far J lies above its minimum J*:
 //
-//	J − J* ≤ ‖∇J‖²/(2λ) ≤ (K·(D + 1))·Tolerance²/(2λ)
+//	J − J* ≤ ‖∇J‖²/(2λ) ≤ K·(D + 1)·Tolerance²/(2λ)
 //
-// It also stops after c.Epochs, or when Progress says so, with Converged
-// false, and where the minimum lies at infinity: for λ = 0 once the model
-// classifies every row right (the data are separable, and J falls towards
-// 0 as W grows), and when fewer than two classes have rows of positive
-// weight. A class that has none gets the weights 0 and the bias −1000, its
-// optimum of b_k = −∞ as far as float64 tells, and the others are
-// trained. Result.Objective and Result.Gradient are measured on X at the
-// model returned. With ConstantRate it is the plain loop of Steps instead
-// (see [Config]).
+// J has no minimum, and Train stops with Converged false, when fewer than
+// two classes have rows of positive weight, and for λ = 0 once the model
+// classifies every such row right (J then falls towards 0 as W grows). A
+// class with no such row gets the weights 0 and the bias −1000, its
+// optimum b_k = −∞ as far as float64 tells. With ConstantRate Train is the
+// plain loop of Steps instead (see [Config]).
 //
-// On an error of its own Train puts back the weights it was called with.
-// The error wraps ErrEmpty if N = 0; ErrShape if len(y) or len(Weights) is
-// not N or a row does not have D features; ErrLabel for a label outside
-// [0, K); ErrValue for a NaN or ±Inf feature, weight or bias of the model,
-// a bad weight, or logits that overflow at the start; ErrConfig for a
-// Config field out of its range, or ηλ ≥ 2; with ConstantRate,
-// ErrDiverged, naming the learning rate, if the loss or a weight
-// overflows, or if training ends with a mean cross-entropy above both
-// ln K (guessing 1/K for every class) and where it started. After a nil
-// error, Loss, Accuracy and Predict work on every row of X, and the model
-// never holds a NaN. An error from Progress ends training with the
-// weights of the epochs done; but a Progress that replaces or reshapes
-// the model's slices gets an error of Train's, and the slices and weights
-// it was called with back.
+// On an error Train puts back the weights it was called with. The error
+// wraps ErrEmpty if N = 0; ErrShape if len(y) or len(SampleWeights) is not
+// N or a row does not have D features; ErrLabel for a label outside
+// [0, K); ErrValue for a NaN or ±Inf feature, weight or bias, a bad sample
+// weight, or logits that overflow at the start; ErrConfig for a Config
+// field out of its range, or ηλ ≥ 2; and with ConstantRate ErrDiverged,
+// naming the learning rate, if the loss or a weight overflows, or if
+// training ends with a mean cross-entropy above both ln K (guessing) and
+// where it started. After a nil error the model is finite, and Loss,
+// Accuracy and Predict work on every row of X.
 //
-// Train shares its work with helper goroutines that live for the call,
-// and stops them on every way out. It allocates its scratch once a call,
-// and never copies the rows of X: by default two copies of the model and
-// of its gradient, two tables of N·K numbers and N more; with
-// ConstantRate, the order of the rows and a copy of the model. X, y and
-// Weights must not change during the call, and must not share memory with
-// the model. Train panics if the model is not K×D with K ≥ 2.
+// Train shares its work with helper goroutines that end with the call. It
+// allocates O(N·K + K·D) once a call, and never copies the rows of X. X, y
+// and SampleWeights must not change during the call.
 func (m *Model) Train(X [][]float64, y []int, c Config) (Result, error) {
 	m.mustShape()
 	res := Result{Objective: math.NaN(), Gradient: math.NaN()}
 	if err := m.checkData(X, y); err != nil {
 		return res, err
 	}
-	epochs, batch, err := c.resolve()
+	epochs, batch, err := c.resolve(len(X), m.Classes(), m.Features())
 	if err != nil {
 		return res, err
 	}
 	if err := m.checkWeights(); err != nil {
 		return res, err
 	}
-	f, err := factors(c.Weights, len(X))
+	f, err := factors(c.SampleWeights, len(X))
 	if err != nil {
 		return res, err
 	}
-	var Ln []float64 // the default draws rows by their L_n
-	eta := c.LearningRate
-	if eta == 0 || !c.ConstantRate {
-		var L float64
-		if Ln, L, err = curvatures(X, f, c.L2); err != nil {
-			return res, err
-		}
-		if eta == 0 {
-			eta = 1 / L
-		}
-	}
-	if err := checkRates(eta, c.L2); err != nil {
+	Ln, L, err := curvatures(X, f, c.L2) // and X holds no NaN or ±Inf
+	if err != nil && (!errors.Is(err, ErrConfig) || c.LearningRate == 0 || !c.ConstantRate) {
 		return res, err
 	}
 	if c.Tolerance == 0 {
 		c.Tolerance = DefaultTolerance
 	}
-	if c.ConstantRate {
-		return res, m.trainPlain(X, y, f, eta, epochs, min(batch, len(X)), c)
+	eta := c.LearningRate
+	if eta == 0 {
+		eta = 1 / L
 	}
-	return m.trainVR(X, y, f, Ln, eta, epochs, min(batch, len(X)), c)
+	if err := checkRates(eta, c.L2); err != nil {
+		return res, err
+	}
+	start := m.Clone() // the weights Train was called with, put back on an error
+	if c.ConstantRate {
+		res.Epochs, err = m.trainPlain(X, y, f, eta, epochs, batch, c, start)
+	} else {
+		res, err = m.trainVR(X, y, f, Ln, eta, epochs, batch, c)
+	}
+	if err == nil {
+		err = m.checkWeights() // only a Progress that breaks its contract writes one
+	}
+	if err != nil && !errors.Is(err, errProgress) {
+		start.copyTo(m)
+	}
+	return res, err
 }
 
-// trainPlain is Train with ConstantRate: the plain loop of Steps, each
-// row's step scaled by its weight factor f_n = w_n/w̄.
-func (m *Model) trainPlain(X [][]float64, y []int, f []float64, eta float64, epochs, batch int, c Config) error {
+// errProgress marks the errors of Progress, after which the model keeps
+// the weights of the epochs done.
+var errProgress = errors.New("softmax: training stopped by Progress")
+
+// report calls Progress, if any, after an epoch, with the helpers h
+// parked, and says whether training is to stop: for ErrStop with a nil
+// error, for any other error with it wrapped.
+func report(c Config, h *crew, epoch int, loss float64) (bool, error) {
+	if c.Progress == nil {
+		return false, nil
+	}
+	h.rest() // no helper spins while Progress runs
+	err := c.Progress(epoch, loss)
+	if err == ErrStop || err == nil {
+		return err == ErrStop, nil
+	}
+	return true, fmt.Errorf("%w after epoch %d: %w", errProgress, epoch, err)
+}
+
+// trainPlain is Train with ConstantRate: shuffle, then Step each batch,
+// each row's step scaled by its weight factor f_n = w_n/w̄. It returns the
+// epochs done.
+func (m *Model) trainPlain(X [][]float64, y []int, f []float64, eta float64, epochs, batch int, c Config, start *Model) (int, error) {
 	N := len(X)
-	start := m.Clone() // the weights Train was called with, put back on an error
-	shape := m.shape() // and the model's slices, put back if Progress reshapes it
 	order := make([]int, N)
 	for i := range order {
 		order[i] = i
 	}
 	s := newScratch() // its X and y hold the batch S
 	s.X, s.y = make([][]float64, 0, batch), make([]int, 0, batch)
-	helpers := newCrew(batch*m.Classes()*m.Features(), trainWork)
-	defer helpers.stop()
+	h := newCrew(batch*m.Classes()*m.Features(), trainWork)
+	defer h.stop()
 	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
 	for epoch := 1; epoch <= epochs; epoch++ {
 		rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		var L float64 // Σ_n C_n/N over the epoch
+		var loss float64 // Σ_n C_n/N over the epoch
 		for i := 0; i < N; i += batch {
 			S := order[i:min(i+batch, N)]
 			s.X, s.y, s.f = s.X[:0], s.y[:0], s.f[:0]
@@ -656,57 +694,67 @@ func (m *Model) trainPlain(X [][]float64, y []int, f []float64, eta float64, epo
 					s.f = append(s.f, f[n])
 				}
 			}
-			C, err := m.step(s, eta, c.L2, helpers, false)
+			C, err := m.step(s, eta, c.L2, h, false)
 			if err != nil {
-				start.copyTo(m)
-				return m.stepFailed(X, y, S, epoch, eta, err)
+				return epoch, fmt.Errorf("%w (%v)", divergedIn(epoch, eta), err)
 			}
-			L += float64(C * (float64(len(S)) / float64(N))) // the batch's share of the mean
+			loss += float64(C * (float64(len(S)) / float64(N))) // the batch's share of the mean
 		}
 		// A step's forward pass finds weights that have overflowed in an
 		// earlier step; this finds those of the last.
-		if L-L != 0 || !m.finite() {
-			start.copyTo(m)
-			return divergedIn(epoch, eta)
+		if loss-loss != 0 || !m.finite() {
+			return epoch, divergedIn(epoch, eta)
 		}
-		if c.Progress != nil {
-			helpers.rest() // no helper spins while Progress runs
-			err := c.Progress(epoch, L)
-			if !shape.same(m) {
-				shape.restore(m)
-				start.copyTo(m)
-				return fmt.Errorf("softmax: Progress replaced or reshaped the model's slices after epoch %d; the model has back the slices and the weights Train was called with", epoch)
-			}
-			if err == ErrStop { // only ErrStop itself, as fs.SkipAll
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("softmax: training stopped by Progress after epoch %d: %w", epoch, err)
-			}
+		if stop, err := report(c, h, epoch, loss); stop {
+			return epoch, err
 		}
 	}
-	if err := m.trained(start, X, y, f, eta); err != nil {
-		start.copyTo(m)
-		return err
-	}
-	return nil
+	return epochs, m.trained(start, X, y, f, eta)
 }
 
-// trainVR is Train's default: SVRG (Johnson and Zhang, 2013) with the rows
-// drawn in proportion to half of 1/N and half of their share of Σ_n L_n,
-// as the package doc derives, at the steps η = B·η₁, halved while an
-// epoch does not lower J, down to η₁.
+// divergedIn returns Train's error for a divergence in the given epoch.
+func divergedIn(epoch int, lr float64) error {
+	return fmt.Errorf("%w in epoch %d at learning rate %g; the model keeps the weights Train was called with", ErrDiverged, epoch, lr)
+}
+
+// trained returns the plain loop's error, if any, for the model trained
+// from start on (X, y) with the factors f: ErrDiverged if the logits or
+// the loss of a row overflow, or if the (weighted) mean cross-entropy is
+// above both ln K and that of start, a step far too large, which a
+// bounded gradient lets run on without overflow. It costs a pass over X,
+// and one more for a model worse than guessing.
+func (m *Model) trained(start *Model, X [][]float64, y []int, f []float64, eta float64) error {
+	const kept = "the model keeps the weights Train was called with"
+	L, err := m.loss(X, y, f)
+	if err != nil {
+		return fmt.Errorf("%w at learning rate %g: after training, %v; %s", ErrDiverged, eta, err, kept)
+	}
+	guess := math.Log(float64(m.Classes()))
+	if L <= guess {
+		return nil
+	}
+	L0, err := start.loss(X, y, f)
+	if err != nil || L <= L0 {
+		return nil // it started worse, and made progress
+	}
+	return fmt.Errorf("%w: training ended with a mean cross-entropy of %.4g, worse than ln K = %.4g (guessing 1/K) and than the %.4g it started from: the learning rate %g is too large for these features (standardise them, or leave LearningRate 0 for 1/L); %s",
+		ErrDiverged, L, guess, L0, eta, kept)
+}
+
+// absentBias is the bias Train gives a class that no row of positive
+// weight has: exp(−1000) is below the smallest float64.
+const absentBias = -1000
+
+// trainVR is Train's default: SVRG (Johnson and Zhang, 2013), the rows
+// drawn with q_n = ½/N + ½·L_n/(N·L), at steps that start at B·η₁ and
+// halve after each epoch that does not lower J, down to η₁.
 func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, epochs, B int, c Config) (Result, error) {
 	N, K, D, lambda := len(X), m.Classes(), m.Features(), c.L2
 	res := Result{}
-	start := m.Clone()
-	shape := m.shape()
-	// A class with no row of positive weight has its optimum at b_k = −∞.
-	present := make([]bool, K)
+	present, classes := make([]bool, K), 0 // the classes with rows of positive weight
 	for n, label := range y {
 		present[label] = present[label] || f == nil || f[n] > 0
 	}
-	classes := 0
 	for k, ok := range present {
 		if ok {
 			classes++
@@ -715,13 +763,7 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 			m.B[k] = absentBias
 		}
 	}
-	for k := range present {
-		if present[k] && classes < 2 { // every row is right with any weights, and b_k = +∞ is best
-			clear(m.W[k])
-			m.B[k] = 0
-		}
-	}
-	// The snapshot W̃ (best) with its table ã_n and mean gradient μ
+	// The snapshot W̃ (best), with its table ã_n and mean gradient μ
 	// (snap, mu), and the same at the next measurement (next, muNext).
 	best := m.Clone()
 	snap, next := newScratch(), newScratch()
@@ -729,17 +771,15 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 	mu, muNext := New(K, D), New(K, D)
 	wide := newCrew(N*K*D, callWork) // shares the measurements
 	defer wide.stop()
-	J, g, L, err := m.measure(snap, mu, lambda, wide)
+	J, g, loss, err := m.measure(snap, mu, lambda, wide)
 	if err != nil {
-		start.copyTo(m)
 		return res, err
 	}
-	// q_n = ½·(1/N) + ½·L_n/Σ_m L_m, and its running sums for the draws.
 	var sumL, Q float64
 	for _, l := range Ln {
 		sumL += l
 	}
-	cum := make([]float64, N)
+	cum := make([]float64, N) // the running sums of q_n = ½/N + ½·L_n/Σ_m L_m
 	for n, l := range Ln {
 		Q += float64(0.5/float64(N)) + float64(0.5*(l/sumL))
 		cum[n] = Q
@@ -747,68 +787,54 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 	s := newScratch() // the step's batch of B rows drawn
 	s.X, s.y, s.ta, s.r = make([][]float64, 0, B), make([]int, 0, B), make([]float64, 0, B*K), make([]float64, 0, B)
 	s.mu = mu
-	helpers := newCrew(B*K*D, trainWork)
-	defer helpers.stop()
+	h := newCrew(B*K*D, trainWork)
+	defer h.stop()
 	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
 	eta := float64(B) * eta1
-	separable := lambda == 0 && snap.separates()
-	for res.Epochs < epochs && !(g <= c.Tolerance) && classes >= 2 && !separable {
+	// J has no minimum with fewer than two classes, nor for λ = 0 on rows
+	// the model separates.
+	atInfinity := func() bool { return classes < 2 || lambda == 0 && snap.separates() }
+	for g > c.Tolerance && !atInfinity() && res.Epochs < epochs {
 		res.Epochs++
-		if B == N { // full batch: the gradient is μ + λW exactly
-			s.X = s.X[:0]
-			m.vrStep(s, eta, lambda, helpers)
-		}
-		for i := 0; B < N && i < 2*N; i += B { // 2N rows drawn
+		s.X = s.X[:0] // a full batch takes one step of the exact gradient
+		for i := 0; B < N && i < 2*N; i += B {
 			s.X, s.y, s.f, s.ta, s.r = s.X[:0], s.y[:0], s.f[:0], s.ta[:0], s.r[:0]
 			for range B {
 				n, _ := slices.BinarySearch(cum, float64(rng.Float64()*Q))
 				n = min(n, N-1)
-				s.X, s.y = append(s.X, X[n]), append(s.y, y[n])
-				s.ta = append(s.ta, snap.a[n*K:(n+1)*K]...)
 				q := cum[n]
 				if n > 0 {
 					q -= cum[n-1]
 				}
-				s.r = append(s.r, float64(eta/float64(B))/float64(float64(N)*q))
+				s.X, s.y = append(s.X, X[n]), append(s.y, y[n])
+				s.ta, s.r = append(s.ta, snap.a[n*K:(n+1)*K]...), append(s.r, float64(eta/float64(B))/float64(float64(N)*q))
 				if f != nil {
 					s.f = append(s.f, f[n])
 				}
 			}
-			m.vrStep(s, eta, lambda, helpers)
+			m.vrStep(s, eta, lambda, h)
 		}
-		helpers.rest()
-		Jn, gn, Ln, err := m.measure(next, muNext, lambda, wide)
+		if B == N {
+			m.vrStep(s, eta, lambda, h)
+		}
+		h.rest()
+		Jn, gn, ln, err := m.measure(next, muNext, lambda, wide)
 		if err == nil && Jn <= J { // the epoch lowered J: a new snapshot
 			snap, next, mu, muNext = next, snap, muNext, mu
-			s.mu = mu
-			J, g, L = Jn, gn, Ln
+			s.mu, J, g, loss = mu, Jn, gn, ln
 			m.copyTo(best)
-			separable = lambda == 0 && snap.separates()
 		} else {
 			best.copyTo(m)
 			eta = max(eta/2, eta1)
 		}
-		if c.Progress != nil {
-			wide.rest()
-			err := c.Progress(res.Epochs, L)
-			if !shape.same(m) {
-				shape.restore(m)
-				start.copyTo(m)
-				return res, fmt.Errorf("softmax: Progress replaced or reshaped the model's slices after epoch %d; the model has back the slices and the weights Train was called with", res.Epochs)
-			}
-			if err == ErrStop {
-				break
-			}
+		if stop, err := report(c, wide, res.Epochs, loss); stop {
 			if err != nil {
-				return res, fmt.Errorf("softmax: training stopped by Progress after epoch %d: %w", res.Epochs, err)
+				return res, err
 			}
+			break
 		}
 	}
-	if err := m.checkWeights(); err != nil { // only a Progress that breaks its contract writes one
-		start.copyTo(m)
-		return res, fmt.Errorf("%w after training (Progress may read the model, not change it); the model keeps the weights Train was called with", err)
-	}
-	res.Converged, res.Objective, res.Gradient = g <= c.Tolerance && classes >= 2 && !separable, J, g
+	res.Converged, res.Objective, res.Gradient = g <= c.Tolerance && !atInfinity(), J, g
 	return res, nil
 }
 
@@ -820,14 +846,14 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 //	W   ← (1 − ηλ)·W − η·μ_W − Σ_n a_n·x_nᵀ
 //
 // with p_n at the weights before the step, ã_n = f_n·(p̃_n − t_n) at the
-// snapshot W̃, and μ = (1/N)·Σ_n ã_n·x̃_nᵀ. Its expectation over the draws
-// is the step W ← W − η·∂J/∂W, b ← b − η·∂J/∂b; at W = W̃ it is that step
-// exactly. The factors r_n of the draws are in s.r.
-func (m *Model) vrStep(s *scratch, eta, lambda float64, c *crew) {
+// snapshot W̃, and μ = (1/N)·Σ_n ã_n·x̃_nᵀ over all N rows. Its mean over
+// the draws is the step W ← W − η·∂J/∂W, b ← b − η·∂J/∂b, and at W = W̃
+// it is that step exactly. The factors r_n of the draws are in s.r.
+func (m *Model) vrStep(s *scratch, eta, lambda float64, h *crew) {
 	N, K := len(s.X), m.Classes()
-	s.begin(m, eta/float64(max(N, 1)), 1-float64(eta*lambda))
+	s.begin(m, 0, 1-float64(eta*lambda))
 	s.eta = eta
-	c.loop(N, 3, s.forward)
+	h.loop(N, 3, s.forward)
 	for k := range m.B {
 		m.B[k] -= float64(eta * s.mu.B[k])
 	}
@@ -836,7 +862,7 @@ func (m *Model) vrStep(s *scratch, eta, lambda float64, c *crew) {
 			m.B[k] -= ak
 		}
 	}
-	c.loop(s.tiles(), 1, s.update)
+	h.loop(s.tiles(), 1, s.update)
 }
 
 // measure computes at the model, on all the rows X, y and f of s: the
@@ -846,15 +872,15 @@ func (m *Model) vrStep(s *scratch, eta, lambda float64, c *crew) {
 //	μ_W = (1/N)·Σ_n ã_n·x_nᵀ,   μ_b = (1/N)·Σ_n ã_n
 //
 // and returns J, max |∂J/∂θ| over ∂J/∂W = μ_W + λ·W and ∂J/∂b = μ_b, and
-// the mean cross-entropy L. The error wraps ErrValue if a row's logits or
-// loss are not finite.
-func (m *Model) measure(s *scratch, mu *Model, lambda float64, c *crew) (J, g, L float64, err error) {
-	N := len(s.X)
+// the mean cross-entropy. The error wraps ErrValue or ErrDiverged if a
+// row's logits or loss are not finite.
+func (m *Model) measure(s *scratch, mu *Model, lambda float64, h *crew) (J, g, loss float64, err error) {
+	N, K := len(s.X), m.Classes()
 	s.begin(m, 1, 1)
 	if len(s.right) != N {
 		s.right = make([]bool, N)
 	}
-	c.loop(N, 3, s.forward) // ã_n = 1·f_n·(p_n − t_n), and C_n
+	h.loop(N, 3, s.forward) // ã_n = 1·f_n·(p_n − t_n), and C_n
 	if n := s.failed(); n >= 0 {
 		return 0, 0, 0, m.notFinite(n, s.X[n], s.C[n])
 	}
@@ -862,18 +888,17 @@ func (m *Model) measure(s *scratch, mu *Model, lambda float64, c *crew) (J, g, L
 		if s.f != nil {
 			Cn = float64(Cn * s.f[n])
 		}
-		L += Cn / float64(N)
+		loss += Cn / float64(N)
 	}
 	s.g = mu
-	c.loop(s.tiles(), 1, s.gradient) // μ_W = −(−Σ_n ã_n·x_nᵀ)/N
+	h.loop(s.tiles(), 1, s.gradient)
 	clear(mu.B)
-	K := m.Classes()
 	for n := range N {
 		for k, ak := range s.a[n*K : (n+1)*K] {
 			mu.B[k] += ak / float64(N)
 		}
 	}
-	var W2 float64
+	var W2 float64 // ‖W‖²
 	for k, wk := range m.W {
 		for d, w := range wk {
 			W2 += float64(w * w)
@@ -881,13 +906,11 @@ func (m *Model) measure(s *scratch, mu *Model, lambda float64, c *crew) (J, g, L
 		}
 		g = max(g, math.Abs(mu.B[k]))
 	}
-	return L + float64(lambda/2*W2), g, L, nil
+	return loss + float64(lambda/2*W2), g, loss, nil
 }
 
 // separates reports whether the measurement s found every row of
-// positive weight with its class's logit strictly above every other: for
-// λ = 0, J then falls towards 0 as W and b grow together, and has no
-// minimum.
+// positive weight with its class's logit strictly above every other.
 func (s *scratch) separates() bool {
 	for n, ok := range s.right {
 		if !ok && (s.f == nil || s.f[n] > 0) {
@@ -906,17 +929,17 @@ func factors(w []float64, N int) ([]float64, error) {
 		return nil, nil
 	}
 	if len(w) != N {
-		return nil, fmt.Errorf("%w: %d weights for %d rows", ErrShape, len(w), N)
+		return nil, fmt.Errorf("%w: %d sample weights for %d rows", ErrShape, len(w), N)
 	}
 	var wmax, s float64 // max_n w_n, and Σ_n w_n/wmax, which cannot overflow
 	for n, wn := range w {
 		if !(wn >= 0 && wn <= math.MaxFloat64) {
-			return nil, fmt.Errorf("%w: row %d has the weight %v, want a finite w ≥ 0", ErrValue, n, wn)
+			return nil, fmt.Errorf("%w: row %d has the sample weight %v, want a finite w ≥ 0", ErrValue, n, wn)
 		}
 		wmax = max(wmax, wn)
 	}
 	if wmax == 0 {
-		return nil, fmt.Errorf("%w: every weight is 0", ErrValue)
+		return nil, fmt.Errorf("%w: every sample weight is 0", ErrValue)
 	}
 	for _, wn := range w {
 		s += wn / wmax
@@ -926,16 +949,16 @@ func factors(w []float64, N int) ([]float64, error) {
 	}
 	f := make([]float64, N)
 	for n, wn := range w {
-		f[n] = float64(wn/wmax) * (float64(N) / s) // w_n/w̄, with w_n/wmax in [0, 1] so that nothing underflows
+		f[n] = float64(wn/wmax) * (float64(N) / s) // w_n/w̄, with w_n/wmax in [0, 1]: nothing underflows
 	}
 	return f, nil
 }
 
-// BalancedWeights returns the weights w_n = N/(K·N_{y_n}) of the N labels
-// y, K = classes and N_k the number of rows of class k: each class present
-// weighs N/K in all, as if the classes were equally common (scikit-learn's
-// "balanced"). The error wraps ErrEmpty for no labels, and ErrLabel for a
-// label outside [0, classes).
+// BalancedWeights returns the sample weights w_n = N/(K·N_{y_n}) of the N
+// labels y, K = classes and N_k the number of rows of class k: each class
+// present weighs N/K in all, as if the classes were equally common
+// (scikit-learn's "balanced"). The error wraps ErrEmpty for no labels, and
+// ErrLabel for a label outside [0, classes).
 func BalancedWeights(y []int, classes int) ([]float64, error) {
 	if len(y) == 0 {
 		return nil, ErrEmpty
@@ -954,39 +977,14 @@ func BalancedWeights(y []int, classes int) ([]float64, error) {
 	return w, nil
 }
 
-// trained returns Train's error, if any, for the model trained from start
-// by the plain loop on (X, y) with the factors f: ErrValue for a weight or
-// bias that is not finite (only a Progress that breaks its contract writes
-// one), and ErrDiverged if the logits or the loss of a row overflow, or if
-// the (weighted) mean cross-entropy is above both ln K and that of start:
-// a step far too large, which a bounded gradient lets run on without
-// overflow. It costs a pass over X, and one more for a model worse than
-// guessing.
-func (m *Model) trained(start *Model, X [][]float64, y []int, f []float64, eta float64) error {
-	const kept = "the model keeps the weights Train was called with"
-	if err := m.checkWeights(); err != nil {
-		return fmt.Errorf("%w after training (Progress may read the model, not change it); %s", err, kept)
-	}
-	L, err := m.loss(X, y, f)
-	if err != nil {
-		return fmt.Errorf("%w at learning rate %g: after training, %v; %s", ErrDiverged, eta, err, kept)
-	}
-	guess := math.Log(float64(m.Classes()))
-	if L <= guess {
-		return nil
-	}
-	L0, err := start.loss(X, y, f)
-	if err != nil || L <= L0 {
-		return nil // it started worse, and made progress
-	}
-	return fmt.Errorf("%w: training ended with a mean cross-entropy of %.4g, worse than ln K = %.4g (guessing 1/K) and than the %.4g it started from: the learning rate %g is too large for these features (standardise them, or leave LearningRate 0 for 1/L); %s",
-		ErrDiverged, L, guess, L0, eta, kept)
-}
-
-// curvatures returns L_n = ½·f_n·(‖x_n‖² + 1) + λ for every row and
-// their mean L, each term divided by N as it is added, or ErrValue for a
-// NaN or ±Inf feature, or ErrConfig if L overflows (1/L would be 0).
+// curvatures returns L_n = ½·f_n·(‖x_n‖² + 1) + λ for every row, and
+// L = ½·mean_n(f_n·(‖x_n‖² + 1)) + λ with each term divided by N as it is
+// added; or ErrValue for a NaN or ±Inf feature, or ErrConfig if L
+// overflows (1/L would be 0).
 func curvatures(X [][]float64, f []float64, lambda float64) (Ln []float64, L float64, err error) {
+	if !(lambda >= 0) || math.IsInf(lambda, 1) {
+		return nil, 0, fmt.Errorf("%w: L2 %v, want a finite λ ≥ 0", ErrConfig, lambda)
+	}
 	N := float64(len(X))
 	Ln = make([]float64, len(X))
 	var s float64 // mean_n(f_n·(‖x_n‖² + 1))
@@ -995,10 +993,8 @@ func curvatures(X [][]float64, f []float64, lambda float64) (Ln []float64, L flo
 		for _, xd := range x {
 			q += float64(xd * xd)
 		}
-		if q-q != 0 {
-			if err := finiteRow(n, x); err != nil {
-				return nil, 0, err
-			}
+		if err := finiteRow(n, x); q-q != 0 && err != nil {
+			return nil, 0, err
 		}
 		if f != nil {
 			q = float64(q * f[n])
@@ -1006,94 +1002,37 @@ func curvatures(X [][]float64, f []float64, lambda float64) (Ln []float64, L flo
 		Ln[n] = float64(q/2) + lambda
 		s += q / N
 	}
-	L = float64(s/2) + lambda
-	if math.IsInf(L, 1) {
+	if L = float64(s/2) + lambda; math.IsInf(L, 1) {
 		return nil, 0, fmt.Errorf("%w: the default learning rate 1/L is 0, since L = ½·mean(‖x‖² + 1) + λ overflows: scale the features, or set LearningRate", ErrConfig)
 	}
 	return Ln, L, nil
-}
-
-// stepFailed returns Train's error for a step on the rows S of X that
-// failed in the given epoch: the data checks' error if X or y no longer
-// pass them, ErrValue naming the first row of S with a NaN or ±Inf
-// feature, and otherwise ErrDiverged. It names rows of X, not of S.
-func (m *Model) stepFailed(X [][]float64, y []int, S []int, epoch int, lr float64, err error) error {
-	if err := m.checkData(X, y); err != nil {
-		return err
-	}
-	for _, n := range S {
-		if err := finiteRow(n, X[n]); err != nil {
-			return err
-		}
-	}
-	return fmt.Errorf("%w (%v)", divergedIn(epoch, lr), err)
-}
-
-// A shape is the slices of a model, to check after Progress that it has
-// not reshaped the model, and to put them back if it has.
-type shape struct {
-	W    [][]float64 // the slice W itself
-	rows [][]float64 // a copy of its row headers
-	B    []float64
-}
-
-// shape returns the slices of m.
-func (m *Model) shape() shape {
-	return shape{W: m.W, rows: append([][]float64(nil), m.W...), B: m.B}
-}
-
-// same reports whether m still has the slices of s.
-func (s shape) same(m *Model) bool {
-	if len(m.W) != len(s.W) || &m.W[0] != &s.W[0] || len(m.B) != len(s.B) || &m.B[0] != &s.B[0] {
-		return false
-	}
-	for k, wk := range m.W {
-		if len(wk) != len(s.rows[k]) || &wk[0] != &s.rows[k][0] {
-			return false
-		}
-	}
-	return true
-}
-
-// restore gives m the slices of s back.
-func (s shape) restore(m *Model) {
-	copy(s.W, s.rows)
-	m.W, m.B = s.W, s.B
-}
-
-// divergedIn returns Train's error for a divergence in the given epoch.
-func divergedIn(epoch int, lr float64) error {
-	return fmt.Errorf("%w in epoch %d at learning rate %g; the model keeps the weights Train was called with", ErrDiverged, epoch, lr)
 }
 
 // seedStream is the second word of the PCG state: Config.Seed picks the
 // first, so that every uint64 seed, 0 included, gives its own sequence.
 const seedStream = 0x736f66746d6178 // "softmax"
 
-// resolve returns the epochs and batch size of c
-// with the defaults put in, or an error wrapping ErrConfig for a field out
-// of its range. Train checks the learning rate further.
-func (c Config) resolve() (epochs, batch int, err error) {
-	epochs, batch = c.Epochs, c.BatchSize
+// resolve returns the epochs and batch size of c for N rows, K classes
+// and D features, with the defaults put in, or an error wrapping
+// ErrConfig for a field out of its range. Train checks the learning rate
+// further.
+func (c Config) resolve(N, K, D int) (epochs, batch int, err error) {
 	switch {
 	case !(c.LearningRate >= 0) || math.IsInf(c.LearningRate, 1):
-		return 0, 0, fmt.Errorf("%w: learning rate %v, want a finite η₀ > 0, or 0 for the default", ErrConfig, c.LearningRate)
-	case !(c.L2 >= 0) || math.IsInf(c.L2, 1):
-		return 0, 0, fmt.Errorf("%w: L2 %v, want a finite λ ≥ 0", ErrConfig, c.L2)
-	case epochs < 0:
-		return 0, 0, fmt.Errorf("%w: %d epochs, want ≥ 1, or 0 for the default", ErrConfig, epochs)
-	case batch < 0:
-		return 0, 0, fmt.Errorf("%w: batch size %d, want ≥ 1, or 0 for 1", ErrConfig, batch)
+		return 0, 0, fmt.Errorf("%w: learning rate %v, want a finite η > 0, or 0 for the default", ErrConfig, c.LearningRate)
+	case c.Epochs < 0:
+		return 0, 0, fmt.Errorf("%w: %d epochs, want ≥ 1, or 0 for the default", ErrConfig, c.Epochs)
+	case c.BatchSize < 0:
+		return 0, 0, fmt.Errorf("%w: batch size %d, want ≥ 1, or 0 for 1", ErrConfig, c.BatchSize)
 	case !(c.Tolerance >= 0):
 		return 0, 0, fmt.Errorf("%w: tolerance %v, want ≥ 0, or 0 for the default", ErrConfig, c.Tolerance)
 	}
-	if epochs == 0 && c.ConstantRate {
+	epochs, batch = c.Epochs, min(max(c.BatchSize, 1), N)
+	switch {
+	case epochs == 0 && c.ConstantRate:
 		epochs = DefaultEpochs
-	} else if epochs == 0 {
-		epochs = MaxEpochs
-	}
-	if batch == 0 {
-		batch = 1
+	case epochs == 0:
+		epochs = max(1000, int(1e9/(float64(N)*float64(K)*float64(D+1))))
 	}
 	return epochs, batch, nil
 }
@@ -1104,13 +1043,10 @@ func (c Config) resolve() (epochs, batch int, err error) {
 //
 //	μ_d = (1/N)·Σ_n x_nd,   σ_d = √((1/N)·Σ_n (x_nd − μ_d)²)
 //
-// A constant column gets μ_d = x_1d exactly and σ_d = 1, and every other
-// σ_d is positive and finite however small or large the differences:
-// where their squares would underflow or overflow, σ_d is taken as
-// s·√((1/N)·Σ_n ((x_nd − μ_d)/s)²), s the largest |x_nd − μ_d|. The error
-// wraps ErrEmpty for no rows, ErrShape for ragged rows, and ErrValue for a
-// NaN or ±Inf feature, or a deviation no float64 holds (differences
-// beyond the float64 range, or of a few times 5e-324 over many rows).
+// A constant column gets μ_d = x_1d exactly and σ_d = 1. The error wraps
+// ErrEmpty for no rows, ErrShape for ragged rows, and ErrValue for a NaN
+// or ±Inf feature, or a deviation that is 0 or overflows in float64
+// (differences beyond about 1e154 or below about 1e-154).
 func MeanStd(X [][]float64) (mu, sigma []float64, err error) {
 	if len(X) == 0 {
 		return nil, nil, ErrEmpty
@@ -1143,19 +1079,8 @@ func MeanStd(X [][]float64) (mu, sigma []float64, err error) {
 		switch {
 		case constant[d]:
 			mu[d], sigma[d] = X[0][d], 1
-		case v >= 0x1p-1000 && v <= math.MaxFloat64:
+		default:
 			sigma[d] = math.Sqrt(v)
-		default: // the squares underflowed or overflowed
-			var s float64
-			for _, x := range X {
-				s = max(s, math.Abs(x[d]-mu[d]))
-			}
-			v = 0
-			for _, x := range X {
-				e := (x[d] - mu[d]) / s
-				v += float64(e*e) / N
-			}
-			sigma[d] = float64(s * math.Sqrt(v))
 		}
 		if !(sigma[d] > 0 && sigma[d] <= math.MaxFloat64) {
 			return nil, nil, fmt.Errorf("%w: the deviation of feature %d is %v: its values differ by too much or too little for a float64", ErrValue, d, sigma[d])

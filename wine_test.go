@@ -278,7 +278,7 @@ func TestTrainBalancedOptimum(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := softmax.New(3, len(X[0]))
-		if _, err := m.Train(Xs, yc, softmax.Config{L2: lambda, Weights: w, Seed: 1}); err != nil {
+		if _, err := m.Train(Xs, yc, softmax.Config{L2: lambda, SampleWeights: w, Seed: 1}); err != nil {
 			t.Fatal(err)
 		}
 		var J, sw float64
