@@ -520,7 +520,7 @@ func plainL(X [][]float64, lambda float64) float64 {
 }
 
 // plainTrain is Train with ConstantRate written the plain way, for
-// reference: the same shuffles, then refStep on each batch at the
+// reference: the same shuffles, then StepPlain on each batch at the
 // documented step size.
 func plainTrain(t *testing.T, m *Model, X [][]float64, y []int, c Config) {
 	t.Helper()
@@ -541,7 +541,12 @@ func plainTrain(t *testing.T, m *Model, X [][]float64, y []int, c Config) {
 	for epoch := 0; epoch < epochs; epoch++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for start := 0; start < len(order); start += batch {
-			refStep(m, X, y, order[start:min(start+batch, len(order))], eta, c.L2)
+			S := order[start:min(start+batch, len(order))]
+			Xs, ys := make([][]float64, len(S)), make([]int, len(S))
+			for i, n := range S {
+				Xs[i], ys[i] = X[n], y[n]
+			}
+			m.StepPlain(Xs, ys, eta, c.L2)
 		}
 	}
 }
@@ -562,9 +567,8 @@ func maxRelDiff(a, b *Model) float64 {
 }
 
 // TestTrainPlain checks that Train with ConstantRate, a loop of Steps,
-// lands on the weights of plainTrain, a loop of refSteps, to 1e-12
-// relative, on shapes that are not multiples of any unroll width or part
-// size.
+// lands on the weights of plainTrain, a loop of StepPlain, bit for bit, on
+// shapes that are not multiples of any unroll width or part size.
 func TestTrainPlain(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 31))
 	for _, sh := range []struct{ K, D, N int }{{2, 1, 30}, {3, 5, 40}, {5, 130, 50}, {10, 300, 64}, {13, 257, 33}} {
@@ -578,8 +582,8 @@ func TestTrainPlain(t *testing.T) {
 					t.Fatal(err)
 				}
 				plainTrain(t, plain, X, y, c)
-				if r := maxRelDiff(fast, plain); r > 1e-12 {
-					t.Errorf("K=%d D=%d N=%d batch %d λ %v: Train and the plain steps differ by %.2g relative, want ≤ 1e-12", sh.K, sh.D, sh.N, batch, lambda, r)
+				if !sameModel(fast, plain) {
+					t.Errorf("K=%d D=%d N=%d batch %d λ %v: Train and the plain steps differ by %.2g relative, want the same bits", sh.K, sh.D, sh.N, batch, lambda, maxRelDiff(fast, plain))
 				}
 			}
 		}
@@ -798,15 +802,20 @@ func TestTrainCertificate(t *testing.T) {
 	}
 }
 
-// TestStep checks one Step against refStep, the plain gradient-then-step
-// built from Model.Gradient: the weights agree to 1e-12 relative and the
-// returned loss to a few ulps, for K and D that are not multiples of any
-// unroll width, batches of every size up to 9 and one large enough to be
-// shared between goroutines, with and without the penalty.
+// TestStep checks Step against StepPlain, its equations as plain loops:
+// the weights, biases and loss agree bit for bit, for K and D that are not
+// multiples of any unroll width, batches of every size up to 9 and one
+// large enough to be shared between goroutines, with and without the
+// penalty, on 1, 2 and 16 cores (numCPU is set high, so that a 2-core
+// machine forms the crews too). StepPlain in turn agrees with refStep,
+// the gradient-then-step built from Model.Gradient, to 1e-12.
 func TestStep(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	defer func(f func() int) { numCPU = f }(numCPU)
+	numCPU = func() int { return 16 }
 	rng := rand.New(rand.NewPCG(40, 40))
 	type shape struct{ K, D, N int }
-	shapes := []shape{{2, 1, 9}, {3, 5, 9}, {5, 130, 9}, {13, 67, 9}, {10, 784, 9}}
+	shapes := []shape{{2, 1, 9}, {3, 5, 9}, {5, 130, 9}, {13, 67, 9}, {10, 784, 9}, {70, 600, 9}}
 	big := shape{7, 1001, 0}
 	big.N = callWork/(big.K*big.D) + 37 // shared, and not a multiple of 3 or 4
 	for _, sh := range append(shapes, big) {
@@ -819,23 +828,28 @@ func TestStep(t *testing.T) {
 			for _, lambda := range []float64{0, 0.3} {
 				const lr = 0.7
 				m := randModel(rng, sh.K, sh.D, 0.3)
-				ref := clone(m)
+				plain, ref := clone(m), clone(m)
 				S := rng.Perm(sh.N)[:size]
 				Xs, ys := make([][]float64, size), make([]int, size)
 				for i, n := range S {
 					Xs[i], ys[i] = X[n], y[n]
 				}
-				C, err := m.Step(Xs, ys, lr, lambda)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := refStep(ref, X, y, S, lr, lambda)
+				want := plain.StepPlain(Xs, ys, lr, lambda)
 				name := fmt.Sprintf("K=%d D=%d |S|=%d λ=%v", sh.K, sh.D, size, lambda)
-				if r := maxRelDiff(m, ref); r > 1e-12 {
-					t.Errorf("%s: Step and refStep weights differ by %.2g relative, want ≤ 1e-12", name, r)
+				for _, procs := range []int{1, 2, 16} {
+					runtime.GOMAXPROCS(procs)
+					fast := clone(m)
+					C, err := fast.Step(Xs, ys, lr, lambda)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !sameModel(fast, plain) || math.Float64bits(C) != math.Float64bits(want) {
+						t.Errorf("%s, GOMAXPROCS %d: Step = %v and its model differ from StepPlain = %v, want the same bits", name, procs, C, want)
+					}
 				}
-				if !closeRel(C, want, 4*float64(size)*u) {
-					t.Errorf("%s: Step = %v, want the mean cross-entropy %v", name, C, want)
+				refC := refStep(ref, X, y, S, lr, lambda)
+				if r := maxRelDiff(plain, ref); r > 1e-12 || !closeRel(want, refC, 4*float64(size)*u) {
+					t.Errorf("%s: StepPlain = %v and refStep = %v, weights %.2g apart relative, want ≤ 1e-12", name, want, refC, r)
 				}
 			}
 		}
