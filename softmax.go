@@ -79,89 +79,74 @@
 // # Training
 //
 // [Model.Train] minimises the mean cross-entropy of N examples, each of
-// weight w_n (1 unless [Config].SampleWeights says otherwise), plus a penalty on
-// the weights (not the biases):
+// weight w_n (1 unless [Config].SampleWeights says otherwise), plus a
+// penalty on the weights (not the biases):
 //
 //	J(W, b) = Σ_n w_n·C_n / Σ_n w_n + (λ/2)·‖W‖²
 //
 // With f_n = w_n/w̄, w̄ the mean weight, ∂J/∂W = (1/N)·Σ_n f_n·(p_n −
 // t_n)·x_nᵀ + λ·W: each example's gradient is the note's, taken f_n times.
-// A step of gradient descent on a minibatch S ([Model.Step]) descends the
-// minibatch's share of J, every p_n from the weights before the step:
+// A step on a minibatch S ([Model.Step], written out as plain loops in
+// [Model.StepPlain]) descends the minibatch's share of J:
 //
 //	W ← W − η·((1/|S|)·Σ_{n∈S} (p_n − t_n)·x_nᵀ + λ·W),   b ← b − η·(1/|S|)·Σ_{n∈S} (p_n − t_n)
 //
-// Config.ConstantRate makes Train the plain loop of such steps, each epoch
-// over the examples in an order drawn from Config.Seed. A loop of one's
-// own calls Step: the example of Step named online.
+// Config.ConstantRate makes Train the plain loop of such steps.
 //
 // # Step size
 //
-// How far a step may go is set by the next derivative. Differentiating
-// ∂C/∂z_k = p_k − t_k once more gives ∂²C/∂z∂zᵀ = diag(p) − p·pᵀ ≤ ½·I
-// (Böhning, 1992), and z is linear in x̃ = (x, 1), so along a step of
-// (W, b) of unit length f_n·C_n curves by at most L_n − λ, and J by at
-// most L, their mean:
+// Differentiating ∂C/∂z_k = p_k − t_k once more gives ∂²C/∂z∂zᵀ =
+// diag(p) − p·pᵀ ≤ ½·I (Böhning, 1992), and z is linear in x̃ = (x, 1), so
+// along a step of (W, b) of unit length f_n·C_n curves by at most L_n − λ,
+// and J by at most L, their mean:
 //
-//	L_n = ½·f_n·‖x̃_n‖² + λ,   L = mean_n L_n = ½·mean_n(f_n·‖x̃_n‖²) + λ
+//	L_n = ½·f_n·‖x̃_n‖² + λ,   L = mean_n L_n
 //
-// A gradient step of η on a function of curvature at most 2/η cannot
-// overshoot: it moves the weights no farther from the function's minimum
-// along any direction. That is the default step, η = 1/L ([LearningRate]),
-// for every batch size: a batch's average curves no more than its rows do.
-// Each step multiplies W by 1 − ηλ, which grows the weights geometrically
-// once ηλ > 2: Step and Train refuse ηλ ≥ 2. On features of very
-// different spreads a step small enough for the steepest direction crawls
-// along the flattest: standardise them ([MeanStd], [Standardize], and
-// [Model.Fold] to take raw rows after).
+// A gradient step of η on a function that curves by at most 2/η moves the
+// weights no farther from its minimum along any direction. The step
+// η = 1/L ([LearningRate]) is that for J, and for any batch, whose average
+// curves no more than its rows. Each step multiplies W by 1 − ηλ: Step
+// and Train refuse ηλ ≥ 2. Features of very different spreads make the
+// steps crawl along the flattest: standardise them ([MeanStd],
+// [Standardize], and [Model.Fold] to take raw rows after).
 //
 // # The default: variance-reduced steps and a certificate
 //
-// A step on a few rows follows J's gradient only on average, and near the
-// minimum J* its noise keeps the weights moving. SVRG (Johnson and Zhang,
-// 2013) removes the noise: at a snapshot W̃ it keeps each row's error
-// ã_n = f_n·(p̃_n − t_n) and the exact mean gradient μ = (1/N)·Σ_n
-// ã_n·x̃_nᵀ, and a step on the row n, drawn with probability q_n, takes
+// A step on a few rows follows J's gradient only on average. SVRG
+// (Johnson and Zhang, 2013) removes the noise: at a snapshot W̃ it keeps
+// each row's error ã_n = f_n·(p̃_n − t_n) and the exact mean gradient
+// μ = (1/N)·Σ_n ã_n·x̃_nᵀ, and a step on the row n, drawn with probability
+// q_n, takes
 //
 //	g = μ + λ·W + (f_n·(p_n − t_n) − ã_n)·x̃_nᵀ/(N·q_n)
 //
-// whose mean over the draws is ∂J/∂W exactly, and whose noise vanishes as
-// W and W̃ approach the minimum: the steps converge to it at a linear
-// rate, without a decaying step. Train draws the rows by half of 1/N and
-// half of their curvature, q_n = ½/N + ½·L_n/(N·L) (Schmidt et al., 2015):
-// the row's term then curves by at most (L_n − λ)/(N·q_n) < 2·L, so that
-// η = 1/L is within 2/curvature for every row, weight and batch. Each
-// epoch takes steps on 2N rows drawn (or, for a full batch, one step of
-// the exact gradient) and then reads X once to measure J and ∂J/∂θ at the
-// new weights, which become the next snapshot if J fell. A batch of B
-// rows first tries steps of B·η, halving them after each epoch that does
-// not lower J, down to η.
+// whose mean over the draws is ∂J/∂W, and whose noise vanishes as W and W̃
+// approach the minimum: the steps converge to it at a linear rate. The
+// rows are drawn by half of 1/N and half of their curvature,
+// q_n = ½/N + ½·L_n/(N·L) (Schmidt et al., 2015), so that a row's term
+// curves by at most (L_n − λ)/(N·q_n) < 2·L, and η = 1/L is safe for every
+// row, weight and batch. Each epoch takes steps on 2N rows drawn (a full
+// batch, one step of the exact gradient), then reads X once to measure J
+// and ∂J/∂θ; the new weights become the snapshot if J fell, and are put
+// back if not. A batch of B rows tries steps of B·η first, halving them
+// after each epoch that does not lower J, down to η.
 //
-// The measurement is the certificate: Train stops when max |∂J/∂θ| over
-// every weight and bias is at most Config.Tolerance, and returns that
-// model, J and the gradient in [Result]. J is λ-strongly convex in W for
-// λ > 0, so J − J* ≤ ‖∇J‖²/(2λ). Where J has no minimum (λ = 0 on data a
-// linear model separates, or a single class) Train says so with
-// Converged false; a class no row has is given probability 0.
-//
-// [Model.Loss] and [Model.Accuracy] measure a model, [Model.PredictAll]
-// and [Model.ProbabilitiesAll] predict for many rows, and a model's JSON
-// form is that of its fields, {"W":[…],"B":[…]}.
+// The measurement is the certificate: Train stops when max |∂J/∂θ| is at
+// most Config.Tolerance, and returns that model, J and the gradient in
+// [Result]. For λ > 0, J is λ-strongly convex in W, so J − J* ≤
+// ‖∇J‖²/(2λ).
 //
 // # Errors, panics and concurrency
 //
-// Bad data or settings at the data-set level give an error wrapping one
-// of [ErrEmpty], [ErrShape], [ErrLabel], [ErrValue], [ErrConfig] or
-// [ErrDiverged], and leave the model as it was. A vector of the wrong
-// length handed to a kernel or a per-example method is a programmer
-// error, and panics with a message that starts "softmax:". The methods
-// that only read a model may run in any number of goroutines at once;
-// Step and Train write it and must run alone. Large work (steps of at
-// least 65,536 multiply-adds in Train; a Step, Loss or Accuracy of 2²¹) is
-// shared with helper goroutines, as many as GOMAXPROCS and the cores
-// allow, that live no longer than the call (the type crew says how), in
-// parts that depend only on the sizes of the data and the model: the same
-// data give bit-identical weights and losses on any number of cores.
+// Bad data or settings give an error wrapping one of [ErrEmpty],
+// [ErrShape], [ErrLabel], [ErrValue], [ErrConfig] or [ErrDiverged], and
+// leave the model as it was. A vector of the wrong length, or a model that
+// is not K×D with K ≥ 2, is a programmer's error, and panics with a
+// message that starts "softmax:". The methods that only read a model may
+// run in any number of goroutines at once; Step and Train write it and
+// must run alone. Large work is shared with helper goroutines that end
+// with the call, in parts that depend only on the sizes of the data and
+// the model: the results are the same bit for bit on any number of cores.
 //
 // # References
 //
@@ -679,42 +664,6 @@ func (m *Model) Accuracy(X [][]float64, y []int) (float64, error) {
 		return 0, err
 	}
 	return right / float64(len(X)), nil
-}
-
-// PredictAll writes into dst the class, by [Model.Predict], that the
-// model predicts for each row of X, ŷ_n = argmax_k z_nk, and returns dst.
-// The error wraps ErrEmpty, ErrShape or ErrValue as for [Model.Accuracy];
-// dst may then hold some of the predictions. If dst is nil a new slice is
-// allocated; otherwise it allocates a little scratch. It panics if the
-// model is not K×D with K ≥ 2, or if dst is not nil and len(dst) != len(X).
-func (m *Model) PredictAll(dst []int, X [][]float64) ([]int, error) {
-	m.mustShape()
-	if dst == nil {
-		dst = make([]int, len(X))
-	}
-	if len(dst) != len(X) {
-		panic(fmt.Sprintf("softmax: PredictAll destination length mismatch: len(dst) = %d, want %d rows", len(dst), len(X)))
-	}
-	_, err := m.sum(X, func(n int, z []float64) float64 {
-		dst[n] = argmax(z)
-		return 0
-	})
-	return dst, err
-}
-
-// ProbabilitiesAll writes into dst[n] the probabilities p_n =
-// Softmax(W·x_n + b) of each row of X, by [Model.Probabilities], and
-// returns dst, with the errors of [Model.PredictAll]. A nil dst is
-// allocated as N rows of K from one array. It panics if the model is not
-// K×D with K ≥ 2, or if dst is not nil and is not len(X) rows of K.
-func (m *Model) ProbabilitiesAll(dst [][]float64, X [][]float64) ([][]float64, error) {
-	m.mustShape()
-	dst = useRows(dst, len(X), m.Classes(), "ProbabilitiesAll")
-	_, err := m.sum(X, func(n int, z []float64) float64 {
-		Softmax(dst[n], z)
-		return 0
-	})
-	return dst, err
 }
 
 // sum checks the model and the rows of X and returns Σ_n f(n, z_n), z_n

@@ -1151,49 +1151,6 @@ func TestCrew(t *testing.T) {
 	}
 }
 
-// TestPredictAll checks PredictAll and ProbabilitiesAll against Predict and
-// Probabilities row by row, bit for bit, on a data set small enough for
-// one goroutine and on one large enough to be shared; and their errors.
-func TestPredictAll(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
-	rng := rand.New(rand.NewPCG(49, 49))
-	for _, N := range []int{1, 7, callWork/(5*40) + 3} {
-		X, _ := randData(rng, N, 40, 5)
-		m := randModel(rng, 5, 40, 1)
-		got, err := m.PredictAll(nil, X)
-		P, errP := m.ProbabilitiesAll(nil, X)
-		if err != nil || errP != nil {
-			t.Fatalf("N = %d: PredictAll = %v, ProbabilitiesAll = %v, want nil errors", N, err, errP)
-		}
-		for n, x := range X {
-			if want := m.Predict(x); got[n] != want {
-				t.Errorf("N = %d: PredictAll row %d = %d, want Predict = %d", N, n, got[n], want)
-			}
-			if want := m.Probabilities(nil, x); !allBits(P[n], want) {
-				t.Errorf("N = %d: ProbabilitiesAll row %d = %v, want Probabilities = %v", N, n, P[n], want)
-			}
-		}
-	}
-	m := New(3, 2)
-	for _, tt := range []struct {
-		name string
-		X    [][]float64
-		want error
-	}{
-		{"no rows", nil, ErrEmpty},
-		{"short row", [][]float64{{1, 2}, {3}}, ErrShape},
-		{"NaN feature", [][]float64{{1, 2}, {3, math.NaN()}}, ErrValue},
-	} {
-		if _, err := m.PredictAll(nil, tt.X); !errors.Is(err, tt.want) {
-			t.Errorf("PredictAll(%s) = %v, want %v", tt.name, err, tt.want)
-		}
-		if _, err := m.ProbabilitiesAll(nil, tt.X); !errors.Is(err, tt.want) {
-			t.Errorf("ProbabilitiesAll(%s) = %v, want %v", tt.name, err, tt.want)
-		}
-	}
-	wantPanic(t, "PredictAll(short dst)", func() { m.PredictAll(make([]int, 1), [][]float64{{1, 2}, {3, 4}}) }, "softmax: PredictAll destination length mismatch")
-	wantPanic(t, "ProbabilitiesAll(short dst)", func() { m.ProbabilitiesAll(make([][]float64, 2), [][]float64{{1, 2}, {3, 4}}) }, "softmax: ProbabilitiesAll destination shape mismatch")
-}
 
 // TestMeanStd checks the means and deviations, the constant-column rule,
 // Standardize with and without dst, and the errors.
