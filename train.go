@@ -620,9 +620,12 @@ func (m *Model) Train(X [][]float64, y []int, c Config) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	Ln, L, err := curvatures(X, f, c.L2) // and X holds no NaN or ±Inf
-	if err != nil && (!errors.Is(err, ErrConfig) || c.LearningRate == 0 || !c.ConstantRate) {
-		return res, err
+	var Ln []float64
+	var L float64
+	if c.LearningRate == 0 || !c.ConstantRate { // the plain loop at a given η never reads them
+		if Ln, L, err = curvatures(X, f, c.L2); err != nil { // and X holds no NaN or ±Inf
+			return res, err
+		}
 	}
 	if c.Tolerance == 0 {
 		c.Tolerance = DefaultTolerance
@@ -696,6 +699,11 @@ func (m *Model) trainPlain(X [][]float64, y []int, f []float64, eta float64, epo
 			}
 			C, err := m.step(s, eta, c.L2, h, false)
 			if err != nil {
+				for _, n := range S {
+					if err := finiteRow(n, X[n]); err != nil {
+						return epoch, err // named by its row of X
+					}
+				}
 				return epoch, fmt.Errorf("%w (%v)", divergedIn(epoch, eta), err)
 			}
 			loss += float64(C * (float64(len(S)) / float64(N))) // the batch's share of the mean
