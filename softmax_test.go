@@ -1151,7 +1151,6 @@ func TestCrew(t *testing.T) {
 	}
 }
 
-
 // TestMeanStd checks the means and deviations, the constant-column rule,
 // Standardize with and without dst, and the errors.
 func TestMeanStd(t *testing.T) {
