@@ -228,18 +228,20 @@ type scratch struct {
 	decay           float64     // 1 − ηλ
 	forward, update func(lo, hi int)
 
-	// A variance-reduced step has besides the snapshot's ã_n of its rows,
-	// the factors r_n = (η/|S|)/(N·q_n) of their draws, and the snapshot's
-	// μ (μ_W in mu.W, μ_b in mu.B); mu is nil for a plain step.
-	ta, r []float64
-	mu    *Model
-	eta   float64
+	// A variance-reduced step (vr) has besides, for each of its rows, the
+	// snapshot's ã_n and u_n = μ_W·x_n, and the factor r_n = (η/|S|)/(N·q_n)
+	// of its draw; the model holds V = W + c·μ_W, c = shift.
+	vr        bool
+	ta, tu, r []float64
+	shift     float64
 
-	// A measurement writes μ_W into g, by the pass gradient, and whether
-	// each row's class has strictly the largest logit into right.
-	g        *Model
-	gradient func(lo, hi int)
-	right    []bool
+	// A measurement writes μ_W into g, by the pass gradient, the u_n into
+	// u, and whether each row's class has strictly the largest logit into
+	// right.
+	g, g0        *Model
+	gradient, mx func(lo, hi int)
+	u            []float64
+	right        []bool
 }
 
 var scratchPool = sync.Pool{New: func() any { return newScratch() }}
@@ -247,7 +249,7 @@ var scratchPool = sync.Pool{New: func() any { return newScratch() }}
 // newScratch returns a scratch with its passes bound.
 func newScratch() *scratch {
 	s := new(scratch)
-	s.forward, s.update, s.gradient = s.forwardRows, s.updateTiles, s.gradientTiles
+	s.forward, s.update, s.gradient, s.mx = s.forwardRows, s.updateTiles, s.gradientTiles, s.muRows
 	return s
 }
 
@@ -274,6 +276,11 @@ func (s *scratch) forwardRows(lo, hi int) {
 	s.m.logitsRows(s.a[lo*K:hi*K], s.X[lo:hi]) // z_n = W·x_n + b
 	for n := lo; n < hi; n++ {
 		a, label := s.a[n*K:(n+1)*K], s.y[n]
+		if s.vr { // z_n = V·x_n + b − c·μ_W·x_n
+			for k, uk := range s.tu[n*K : (n+1)*K] {
+				a[k] -= float64(s.shift * uk)
+			}
+		}
 		s.z[n] = maxAbs(a)
 		if s.right != nil {
 			s.right[n] = true
@@ -285,7 +292,7 @@ func (s *scratch) forwardRows(lo, hi int) {
 		if !(s.z[n] <= math.MaxFloat64) {
 			s.C[n] = math.NaN()
 		}
-		if s.mu != nil {
+		if s.vr {
 			ta := s.ta[n*K : (n+1)*K]
 			for k := range a {
 				if s.f != nil {
@@ -354,20 +361,19 @@ func (s *scratch) gradientTiles(t0, t1 int) {
 	}
 }
 
+// muRows writes u_n = μ_W·x_n for the rows lo ≤ n < hi of s into s.u:
+// the logits of s.g0, of weights μ_W and biases 0.
+func (s *scratch) muRows(lo, hi int) {
+	K := s.m.Classes()
+	s.g0.logitsRows(s.u[lo*K:hi*K], s.X[lo:hi])
+}
+
 // updateTiles applies W ← (1 − ηλ)·W − Σ_n a_n·x_nᵀ to the tiles
-// t0 ≤ t < t1 of W, after W ← (1 − ηλ)·W − η·μ_W for a variance-reduced
-// step.
+// t0 ≤ t < t1 of W.
 func (s *scratch) updateTiles(t0, t1 int) {
 	for t := t0; t < t1; t++ {
 		k0, k1, d0, d1 := s.tile(t)
-		decay := s.decay
-		if s.mu != nil { // W ← (1 − ηλ)·W − η·μ_W first
-			for k := k0; k < k1; k++ {
-				sub(s.m.W[k][d0:d1], decay, s.eta, s.mu.W[k][d0:d1])
-			}
-			decay = 1
-		}
-		s.m.descend(s.a, s.X, decay, k0, k1, d0, d1)
+		s.m.descend(s.a, s.X, s.decay, k0, k1, d0, d1)
 	}
 }
 
@@ -793,8 +799,8 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 		cum[n] = Q
 	}
 	s := newScratch() // the step's batch of B rows drawn
-	s.X, s.y, s.ta, s.r = make([][]float64, 0, B), make([]int, 0, B), make([]float64, 0, B*K), make([]float64, 0, B)
-	s.mu = mu
+	s.X, s.y, s.ta, s.tu, s.r = make([][]float64, 0, B), make([]int, 0, B), make([]float64, 0, B*K), make([]float64, 0, B*K), make([]float64, 0, B)
+	s.vr = true
 	h := newCrew(B*K*D, trainWork)
 	defer h.stop()
 	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
@@ -804,9 +810,9 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 	atInfinity := func() bool { return classes < 2 || lambda == 0 && snap.separates() }
 	for g > c.Tolerance && !atInfinity() && res.Epochs < epochs {
 		res.Epochs++
-		s.X = s.X[:0] // a full batch takes one step of the exact gradient
+		s.shift = 0
 		for i := 0; B < N && i < 2*N; i += B {
-			s.X, s.y, s.f, s.ta, s.r = s.X[:0], s.y[:0], s.f[:0], s.ta[:0], s.r[:0]
+			s.X, s.y, s.f, s.ta, s.tu, s.r = s.X[:0], s.y[:0], s.f[:0], s.ta[:0], s.tu[:0], s.r[:0]
 			for range B {
 				n, _ := slices.BinarySearch(cum, float64(rng.Float64()*Q))
 				n = min(n, N-1)
@@ -815,21 +821,28 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 					q -= cum[n-1]
 				}
 				s.X, s.y = append(s.X, X[n]), append(s.y, y[n])
-				s.ta, s.r = append(s.ta, snap.a[n*K:(n+1)*K]...), append(s.r, float64(eta/float64(B))/float64(float64(N)*q))
+				s.ta, s.tu = append(s.ta, snap.a[n*K:(n+1)*K]...), append(s.tu, snap.u[n*K:(n+1)*K]...)
+				s.r = append(s.r, float64(eta/float64(B))/float64(float64(N)*q))
 				if f != nil {
 					s.f = append(s.f, f[n])
 				}
 			}
-			m.vrStep(s, eta, lambda, h)
+			m.vrStep(s, eta, lambda, mu, h)
 		}
-		if B == N {
-			m.vrStep(s, eta, lambda, h)
+		rho := 1 - float64(eta*lambda)
+		for k, wk := range m.W {
+			if B == N { // a full batch: one step of the exact gradient, W ← ρ·W − η·μ_W
+				sub(wk, rho, eta, mu.W[k])
+				m.B[k] -= float64(eta * mu.B[k])
+			} else { // W = V − c·μ_W
+				sub(wk, 1, s.shift, mu.W[k])
+			}
 		}
 		h.rest()
 		Jn, gn, ln, err := m.measure(next, muNext, lambda, wide)
 		if err == nil && Jn <= J { // the epoch lowered J: a new snapshot
 			snap, next, mu, muNext = next, snap, muNext, mu
-			s.mu, J, g, loss = mu, Jn, gn, ln
+			J, g, loss = Jn, gn, ln
 			m.copyTo(best)
 		} else {
 			best.copyTo(m)
@@ -847,7 +860,7 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 }
 
 // vrStep takes one variance-reduced step of Train's default on the rows
-// of s, B of them (none for a full batch), drawn with probabilities q_n:
+// of s, B of them, drawn with probabilities q_n:
 //
 //	a_n = (η/B)·(f_n·(p_n − t_n) − ã_n)/(N·q_n)
 //	b   ← b − η·μ_b − Σ_n a_n
@@ -855,15 +868,21 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 //
 // with p_n at the weights before the step, ã_n = f_n·(p̃_n − t_n) at the
 // snapshot W̃, and μ = (1/N)·Σ_n ã_n·x̃_nᵀ over all N rows. Its mean over
-// the draws is the step W ← W − η·∂J/∂W, b ← b − η·∂J/∂b, and at W = W̃
-// it is that step exactly. The factors r_n of the draws are in s.r.
-func (m *Model) vrStep(s *scratch, eta, lambda float64, h *crew) {
+// the draws is the step W ← W − η·∂J/∂W, b ← b − η·∂J/∂b. The dense term
+// η·μ_W is not added to every weight at every step: the model holds
+// V = W + c·μ_W, the logits are V·x_n + b − c·u_n with u_n = μ_W·x_n from
+// the measurement, and the step is
+//
+//	V ← (1 − ηλ)·V − Σ_n a_n·x_nᵀ,   c ← (1 − ηλ)·c + η
+//
+// which is the same W, so that a step costs what a plain one does.
+func (m *Model) vrStep(s *scratch, eta, lambda float64, mu *Model, h *crew) {
 	N, K := len(s.X), m.Classes()
-	s.begin(m, 0, 1-float64(eta*lambda))
-	s.eta = eta
+	rho := 1 - float64(eta*lambda)
+	s.begin(m, 0, rho)
 	h.loop(N, 3, s.forward)
 	for k := range m.B {
-		m.B[k] -= float64(eta * s.mu.B[k])
+		m.B[k] -= float64(eta * mu.B[k])
 	}
 	for n := range N {
 		for k, ak := range s.a[n*K : (n+1)*K] {
@@ -871,6 +890,7 @@ func (m *Model) vrStep(s *scratch, eta, lambda float64, h *crew) {
 		}
 	}
 	h.loop(s.tiles(), 1, s.update)
+	s.shift = float64(rho*s.shift) + eta
 }
 
 // measure computes at the model, on all the rows X, y and f of s: the
@@ -879,7 +899,7 @@ func (m *Model) vrStep(s *scratch, eta, lambda float64, h *crew) {
 //
 //	μ_W = (1/N)·Σ_n ã_n·x_nᵀ,   μ_b = (1/N)·Σ_n ã_n
 //
-// and returns J, max |∂J/∂θ| over ∂J/∂W = μ_W + λ·W and ∂J/∂b = μ_b, and
+// and u_n = μ_W·x_n, in s.u; and returns J, max |∂J/∂θ| over ∂J/∂W = μ_W + λ·W and ∂J/∂b = μ_b, and
 // the mean cross-entropy. The error wraps ErrValue or ErrDiverged if a
 // row's logits or loss are not finite.
 func (m *Model) measure(s *scratch, mu *Model, lambda float64, h *crew) (J, g, loss float64, err error) {
@@ -900,6 +920,11 @@ func (m *Model) measure(s *scratch, mu *Model, lambda float64, h *crew) (J, g, l
 	}
 	s.g = mu
 	h.loop(s.tiles(), 1, s.gradient)
+	if s.g0 == nil {
+		s.g0 = &Model{B: make([]float64, K)}
+	}
+	s.g0.W, s.u = mu.W, grow(s.u, N*K)
+	h.loop(N, 3, s.mx) // u_n = μ_W·x_n
 	clear(mu.B)
 	for n := range N {
 		for k, ak := range s.a[n*K : (n+1)*K] {
