@@ -432,9 +432,9 @@ func New(classes, features int) *Model {
 // panics if the model is not K×D with K ≥ 2.
 func (m *Model) Clone() *Model {
 	m.mustShape()
-	c := New(m.Classes(), m.Features())
-	m.copyTo(c)
-	return c
+	dup := New(m.Classes(), m.Features())
+	m.copyTo(dup)
+	return dup
 }
 
 // copyTo copies the weights and biases of m into dst, of the same shape.
@@ -683,9 +683,9 @@ func (m *Model) sum(X [][]float64, f func(n int, z []float64) float64) (float64,
 	N, K := len(X), m.Classes()
 	blocks := min((N+blockRows-1)/blockRows, maxBlocks)
 	sums, errs := make([]float64, blocks), make([]error, blocks)
-	c := newCrew(N*K*m.Features(), callWork)
-	defer c.stop()
-	c.loop(blocks, 1, func(b0, b1 int) {
+	h := newCrew(N*K*m.Features(), callWork)
+	defer h.stop()
+	h.loop(blocks, 1, func(b0, b1 int) {
 		Zp, _ := logitsPool.Get().(*[]float64) // the logits of six rows, two passes of logitsRows
 		if Zp == nil {
 			Zp = new([]float64)
@@ -945,7 +945,7 @@ func (m *Model) UnmarshalJSON(data []byte) error {
 // the caller defers, ends them: none outlives the call. A nil *crew is the
 // caller alone.
 //
-// The contract of c.loop(n, grain, f): f(lo, hi) does the work of the
+// The contract of cr.loop(n, grain, f): f(lo, hi) does the work of the
 // items lo ≤ i < hi, the same as on any split of the range taken in turn,
 // and writes only what belongs to them. A nil crew calls f(0, n); a crew
 // calls f once on each part [p·grain, min((p+1)·grain, n)) and returns
@@ -1009,23 +1009,23 @@ func newCrew(work, least int) *crew {
 	if n < 2 {
 		return nil
 	}
-	c := &crew{n: n, next: make([]counter, n)}
-	c.wake.L, c.done.L = &c.mu, &c.mu
-	c.wg.Add(n - 1)
+	cr := &crew{n: n, next: make([]counter, n)}
+	cr.wake.L, cr.done.L = &cr.mu, &cr.mu
+	cr.wg.Add(n - 1)
 	for g := 1; g < n; g++ {
-		go c.help(g)
+		go cr.help(g)
 	}
-	return c
+	return cr
 }
 
 // loop calls f on the parts of [0, n), as the type's doc says.
-func (c *crew) loop(n, grain int, f func(lo, hi int)) {
+func (cr *crew) loop(n, grain int, f func(lo, hi int)) {
 	parts := (n + grain - 1) / grain
-	if c == nil || parts <= 1 {
+	if cr == nil || parts <= 1 {
 		f(0, n)
 		return
 	}
-	pass := uint32(c.state.Load()>>32) + 1
+	pass := uint32(cr.state.Load()>>32) + 1
 	if pass == 0 {
 		pass = 1 // helpers start having seen loop 0
 	}
@@ -1033,29 +1033,29 @@ func (c *crew) loop(n, grain int, f func(lo, hi int)) {
 	// loop, and state gives its number and its parts together: a helper
 	// late from an earlier loop sees that loop's parts, all taken, or the
 	// new loop whole.
-	c.f, c.size, c.grain = f, n, grain
-	for g := range c.next {
-		c.next[g].Store(uint64(pass)<<32 | uint64(g*parts/c.n))
+	cr.f, cr.size, cr.grain = f, n, grain
+	for g := range cr.next {
+		cr.next[g].Store(uint64(pass)<<32 | uint64(g*parts/cr.n))
 	}
-	c.left.Store(int64(parts))
-	c.failed.Store(false)
-	c.resting.Store(false)
+	cr.left.Store(int64(parts))
+	cr.failed.Store(false)
+	cr.resting.Store(false)
 	state := uint64(pass)<<32 | uint64(parts)
-	c.state.Store(state)
-	c.mu.Lock()
-	c.wake.Broadcast() // the helpers that have parked
-	c.mu.Unlock()
-	c.work(0, state)
-	spin(func() bool { return c.left.Load() == 0 }) // the parts the helpers hold
-	c.mu.Lock()
-	for c.left.Load() != 0 {
-		c.waiting = true
-		c.done.Wait()
+	cr.state.Store(state)
+	cr.mu.Lock()
+	cr.wake.Broadcast() // the helpers that have parked
+	cr.mu.Unlock()
+	cr.work(0, state)
+	spin(func() bool { return cr.left.Load() == 0 }) // the parts the helpers hold
+	cr.mu.Lock()
+	for cr.left.Load() != 0 {
+		cr.waiting = true
+		cr.done.Wait()
 	}
-	c.waiting = false
-	r := c.panicked
-	c.panicked = nil
-	c.mu.Unlock()
+	cr.waiting = false
+	r := cr.panicked
+	cr.panicked = nil
+	cr.mu.Unlock()
 	if r != nil {
 		panic(r)
 	}
@@ -1073,86 +1073,86 @@ func spin(ok func() bool) {
 
 // work runs the parts of the loop of state that goroutine g can claim,
 // those of its home range and then the others'.
-func (c *crew) work(g int, state uint64) {
+func (cr *crew) work(g int, state uint64) {
 	pass, parts := uint32(state>>32), int(uint32(state))
-	for i := range c.n {
-		h := (g + i) % c.n
-		end := uint64(pass)<<32 | uint64((h+1)*parts/c.n)
+	for i := range cr.n {
+		h := (g + i) % cr.n
+		end := uint64(pass)<<32 | uint64((h+1)*parts/cr.n)
 		for {
-			v := c.next[h].Load()
+			v := cr.next[h].Load()
 			if v>>32 != uint64(pass) || v >= end {
 				break // another loop, or the range is taken
 			}
-			if c.next[h].CompareAndSwap(v, v+1) {
-				c.do(int(uint32(v)))
+			if cr.next[h].CompareAndSwap(v, v+1) {
+				cr.do(int(uint32(v)))
 			}
 		}
 	}
 }
 
 // do calls f on part p, recovering a panic, and counts the part done.
-func (c *crew) do(p int) {
+func (cr *crew) do(p int) {
 	defer func() {
 		if r := recover(); r != nil {
-			c.mu.Lock()
-			if c.panicked == nil {
-				c.panicked = r
+			cr.mu.Lock()
+			if cr.panicked == nil {
+				cr.panicked = r
 			}
-			c.mu.Unlock()
-			c.failed.Store(true)
+			cr.mu.Unlock()
+			cr.failed.Store(true)
 		}
-		if c.left.Add(-1) == 0 {
-			c.mu.Lock()
-			if c.waiting {
-				c.done.Signal()
+		if cr.left.Add(-1) == 0 {
+			cr.mu.Lock()
+			if cr.waiting {
+				cr.done.Signal()
 			}
-			c.mu.Unlock()
+			cr.mu.Unlock()
 		}
 	}()
-	if !c.failed.Load() {
-		c.f(p*c.grain, min((p+1)*c.grain, c.size))
+	if !cr.failed.Load() {
+		cr.f(p*cr.grain, min((p+1)*cr.grain, cr.size))
 	}
 }
 
 // help is helper g: wait for a loop, spinning and then parked, and work
 // on it, until the crew stops.
-func (c *crew) help(g int) {
-	defer c.wg.Done()
+func (cr *crew) help(g int) {
+	defer cr.wg.Done()
 	var seen uint64
 	for {
-		spin(func() bool { return c.resting.Load() || c.state.Load() != seen })
-		if c.state.Load() == seen {
-			c.mu.Lock()
-			for !c.stopped && c.state.Load() == seen { // parked, not spinning: Wait sleeps until loop or stop broadcasts
-				c.wake.Wait()
+		spin(func() bool { return cr.resting.Load() || cr.state.Load() != seen })
+		if cr.state.Load() == seen {
+			cr.mu.Lock()
+			for !cr.stopped && cr.state.Load() == seen { // parked, not spinning: Wait sleeps until loop or stop broadcasts
+				cr.wake.Wait()
 			}
-			stopped := c.stopped
-			c.mu.Unlock()
+			stopped := cr.stopped
+			cr.mu.Unlock()
 			if stopped {
 				return
 			}
 		}
-		seen = c.state.Load()
-		c.work(g, seen)
+		seen = cr.state.Load()
+		cr.work(g, seen)
 	}
 }
 
 // rest makes the helpers park at once, until the next loop.
-func (c *crew) rest() {
-	if c != nil {
-		c.resting.Store(true)
+func (cr *crew) rest() {
+	if cr != nil {
+		cr.resting.Store(true)
 	}
 }
 
 // stop ends the helpers and waits until they have returned.
-func (c *crew) stop() {
-	if c == nil {
+func (cr *crew) stop() {
+	if cr == nil {
 		return
 	}
-	c.mu.Lock()
-	c.stopped = true
-	c.resting.Store(true)
-	c.wake.Broadcast()
-	c.mu.Unlock()
-	c.wg.Wait()
+	cr.mu.Lock()
+	cr.stopped = true
+	cr.resting.Store(true)
+	cr.wake.Broadcast()
+	cr.mu.Unlock()
+	cr.wg.Wait()
 }

@@ -230,14 +230,14 @@ type scratch struct {
 
 	// A variance-reduced step (vr) has besides, for each of its rows, the
 	// snapshot's ã_n and u_n = μ_W·x_n, and the factor r_n = (η/|S|)/(N·q_n)
-	// of its draw; the model holds V = W + c·μ_W, c = shift.
+	// of its draw; the model holds V = W + γ·μ_W, γ = shift.
 	vr        bool
 	ta, tu, r []float64
 	shift     float64
 
-	// A measurement writes μ_W into g, by the pass gradient, the u_n into
-	// u, and whether each row's class has strictly the largest logit into
-	// right.
+	// A measurement writes μ_W into g by the pass gradient, u_n into u
+	// by the pass mx over g0 (μ_W and biases 0), and into right whether
+	// each row's class has strictly the largest logit.
 	g, g0        *Model
 	gradient, mx func(lo, hi int)
 	u            []float64
@@ -276,7 +276,7 @@ func (s *scratch) forwardRows(lo, hi int) {
 	s.m.logitsRows(s.a[lo*K:hi*K], s.X[lo:hi]) // z_n = W·x_n + b
 	for n := lo; n < hi; n++ {
 		a, label := s.a[n*K:(n+1)*K], s.y[n]
-		if s.vr { // z_n = V·x_n + b − c·μ_W·x_n
+		if s.vr { // z_n = V·x_n + b − γ·μ_W·x_n
 			for k, uk := range s.tu[n*K : (n+1)*K] {
 				a[k] -= float64(s.shift * uk)
 			}
@@ -834,7 +834,7 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 			if B == N { // a full batch: one step of the exact gradient, W ← ρ·W − η·μ_W
 				sub(wk, rho, eta, mu.W[k])
 				m.B[k] -= float64(eta * mu.B[k])
-			} else { // W = V − c·μ_W
+			} else { // W = V − γ·μ_W
 				sub(wk, 1, s.shift, mu.W[k])
 			}
 		}
@@ -870,10 +870,10 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 // snapshot W̃, and μ = (1/N)·Σ_n ã_n·x̃_nᵀ over all N rows. Its mean over
 // the draws is the step W ← W − η·∂J/∂W, b ← b − η·∂J/∂b. The dense term
 // η·μ_W is not added to every weight at every step: the model holds
-// V = W + c·μ_W, the logits are V·x_n + b − c·u_n with u_n = μ_W·x_n from
+// V = W + γ·μ_W, the logits are V·x_n + b − γ·u_n with u_n = μ_W·x_n from
 // the measurement, and the step is
 //
-//	V ← (1 − ηλ)·V − Σ_n a_n·x_nᵀ,   c ← (1 − ηλ)·c + η
+//	V ← (1 − ηλ)·V − Σ_n a_n·x_nᵀ,   γ ← (1 − ηλ)·γ + η
 //
 // which is the same W, so that a step costs what a plain one does.
 func (m *Model) vrStep(s *scratch, eta, lambda float64, mu *Model, h *crew) {
