@@ -298,3 +298,33 @@ func sqNormW(m *softmax.Model) float64 {
 	}
 	return s
 }
+
+// TestWeightsRepeatDefault checks that the default minimises the weighted
+// J exactly: on standardised wine, a sample weight of 2 on every third
+// row and those rows given twice have the same J*, and both runs end
+// within the certificate's bound ‖∇J‖²/(2λ) of it, with λ = 1e-3 and
+// K·(D + 1) = 42 parameters: 42·(1e-6)²/(2e-3) = 2.1e-8 at most.
+func TestWeightsRepeatDefault(t *testing.T) {
+	X, y := readWineT(t)
+	X = standardise(X)
+	w := make([]float64, len(X))
+	Xr, yr := append([][]float64(nil), X...), append([]int(nil), y...)
+	for n := range X {
+		w[n] = 1
+		if n%3 == 0 {
+			w[n] = 2
+			Xr, yr = append(Xr, X[n]), append(yr, y[n])
+		}
+	}
+	for seed := uint64(1); seed <= 3; seed++ {
+		a, b := softmax.New(3, 13), softmax.New(3, 13)
+		ra, errA := a.Train(X, y, softmax.Config{L2: wineLambda, SampleWeights: w, Seed: seed})
+		rb, errB := b.Train(Xr, yr, softmax.Config{L2: wineLambda, Seed: seed})
+		if errA != nil || errB != nil || !ra.Converged || !rb.Converged {
+			t.Fatalf("seed %d: Train = %+v, %v and %+v, %v, want both converged", seed, ra, errA, rb, errB)
+		}
+		if d := math.Abs(ra.Objective - rb.Objective); d > 4.2e-8 {
+			t.Errorf("seed %d: weighted J = %.12f, repeated rows J = %.12f, %.2g apart, want within 4.2e-8", seed, ra.Objective, rb.Objective, d)
+		}
+	}
+}
