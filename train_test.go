@@ -1044,10 +1044,11 @@ func TestWeightsDigest(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(47, 47))
 	h := sha256.New()
-	for _, batch := range []int{1, 7, 600} {
+	for i, batch := range []int{1, 7, 600, 1, 7, 600} {
 		X, y := randData(rng, 600, 37, 7)
 		m := randModel(rng, 7, 37, 0.1)
-		if _, err := m.Train(X, y, Config{LearningRate: 0.05, Epochs: 3, BatchSize: batch, L2: 1e-3, Seed: 3}); err != nil {
+		// The default and the plain loop.
+		if _, err := m.Train(X, y, Config{LearningRate: 0.05, ConstantRate: i >= 3, Epochs: 3, BatchSize: batch, L2: 1e-3, Seed: 3}); err != nil {
 			t.Fatal(err)
 		}
 		for k, wk := range m.W {
