@@ -133,8 +133,10 @@
 //
 // The measurement is the certificate: Train stops when max |∂J/∂θ| is at
 // most Config.Tolerance, and returns that model, J and the gradient in
-// [Result]. For λ > 0, J is λ-strongly convex in W, so J − J* ≤
-// ‖∇J‖²/(2λ).
+// [Result]. J curves by at least λ along W, and J − J* ≤ ‖∇J‖²/(2μ) for a
+// J that curves by at least μ along every direction that changes it (the
+// biases, unpenalised, curve by what the data give; J is flat along
+// b + c·1, where its gradient is 0).
 //
 // # Errors, panics and concurrency
 //

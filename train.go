@@ -583,10 +583,14 @@ func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 // from the model's weights, and returns how it ended. By default it takes
 // variance-reduced steps on rows drawn at random from c.Seed (see the
 // package doc), measures J and ∂J/∂θ exactly on X after each epoch, and
-// stops once max |∂J/∂θ| ≤ c.Tolerance, with Converged. For λ > 0 that
-// bounds how far J lies above its minimum J*:
+// stops once max |∂J/∂θ| ≤ c.Tolerance, with Converged. That bounds how
+// far J lies above its minimum J*:
 //
-//	J − J* ≤ ‖∇J‖²/(2λ) ≤ K·(D + 1)·Tolerance²/(2λ)
+//	J − J* ≤ ‖∇J‖²/(2μ) ≤ K·(D + 1)·Tolerance²/(2μ)
+//
+// with μ the least curvature of J along the directions that change it:
+// at least λ along W, and along the biases, which are not penalised, what
+// the data give.
 //
 // J has no minimum, and Train stops with Converged false, when fewer than
 // two classes have rows of positive weight, and for λ = 0 once the model

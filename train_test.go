@@ -760,7 +760,8 @@ func TestConfigDefaults(t *testing.T) {
 // independent measurements: Objective is Loss + (λ/2)·‖W‖² of the model
 // returned, Gradient is max |∂J/∂θ| from refGradient over all rows,
 // Converged holds exactly when Gradient ≤ Tolerance, and with it J is
-// within ‖∇J‖²/(2λ) of the minimum, which a far longer run finds.
+// within ‖∇J‖²/(2λ) of the minimum, which a far longer run finds (the
+// bound with μ = λ, which holds here: the biases curve by more).
 func TestTrainCertificate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(37, 37))
 	X, y := randData(rng, 200, 4, 3)
