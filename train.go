@@ -723,8 +723,10 @@ func (m *Model) trainPlain(X [][]float64, y []int, f []float64, eta float64, epo
 		if loss-loss != 0 || !m.finite() {
 			return epoch, divergedIn(epoch, eta)
 		}
-		if stop, err := report(c, h, epoch, loss); stop {
+		if stop, err := report(c, h, epoch, loss); err != nil {
 			return epoch, err
+		} else if stop {
+			return epoch, m.trained(start, X, y, f, eta)
 		}
 	}
 	return epochs, m.trained(start, X, y, f, eta)
