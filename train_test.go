@@ -140,7 +140,7 @@ func TestTrainProgress(t *testing.T) {
 		t.Errorf("Progress loss of epoch 1 = %v, want the loss at the start %v", losses[0], L0)
 	}
 
-	// By default Progress gets the loss of the averaged model it sees.
+	// By default Progress gets the loss of the model it sees, measured on X.
 	m = New(3, 3)
 	_, err = m.Train(X, y, Config{Epochs: 4, L2: 0.01, Progress: func(epoch int, loss float64) error {
 		if L, _ := m.Loss(X, y); loss != L {
