@@ -79,12 +79,12 @@
 // # Training
 //
 // [Model.Train] minimises the mean cross-entropy of N examples, each of
-// weight w_n (1 unless [Config].SampleWeights says otherwise), plus a
-// penalty on the weights (not the biases):
+// sample weight w_n (1 unless [Config].SampleWeights says otherwise), plus
+// a penalty on the weights W (not the biases):
 //
 //	J(W, b) = Σ_n w_n·C_n / Σ_n w_n + (λ/2)·‖W‖²
 //
-// With f_n = w_n/w̄, w̄ the mean weight, ∂J/∂W = (1/N)·Σ_n f_n·(p_n −
+// With f_n = w_n/w̄, w̄ the mean sample weight, ∂J/∂W = (1/N)·Σ_n f_n·(p_n −
 // t_n)·x_nᵀ + λ·W: each example's gradient is the note's, taken f_n times.
 // A step on a minibatch S ([Model.Step], written out as plain loops in
 // [Model.StepPlain]) descends the minibatch's share of J:
@@ -125,7 +125,7 @@
 // rows are drawn by half of 1/N and half of their curvature,
 // q_n = ½/N + ½·L_n/(N·L) (Schmidt et al., 2015), so that a row's term
 // curves by at most (L_n − λ)/(N·q_n) < 2·L, and η = 1/L is safe for every
-// row, weight and batch. Each epoch takes steps on 2N rows drawn (a full
+// row, sample weight and batch. Each epoch takes steps on 2N rows drawn (a full
 // batch, one step of the exact gradient), then reads X once to measure J
 // and ∂J/∂θ; the new weights become the snapshot if J fell, and are put
 // back if not. A batch of B rows tries steps of B·η first, halving them

@@ -223,7 +223,7 @@ type scratch struct {
 	a               []float64   // z_n, then a_n, in a[n·K : (n+1)·K]
 	z               []float64   // max_k |z_nk|, NaN or +Inf where z_n is not finite
 	C               []float64   // C_n, or NaN where z_n is not finite
-	f               []float64   // the rows' weight factors w_n/w̄, or nil for all 1
+	f               []float64   // the rows' sample-weight factors w_n/w̄, or nil for all 1
 	scale           float64     // η/|S|
 	decay           float64     // 1 − ηλ
 	forward, update func(lo, hi int)
@@ -519,10 +519,10 @@ type Config struct {
 	// for features of spread about 1: standardised ones.
 	Tolerance float64
 	// SampleWeights, if not nil, holds a weight w_n ≥ 0 for each row of X,
-	// not all 0, and Train minimises the weighted J (see Train): a weight
-	// of 2 counts the row twice, and [BalancedWeights] gives every class
-	// the same total weight. Nil means every w_n = 1; equal weights give
-	// the same model bit for bit.
+	// not all 0, and Train minimises the weighted J (see Train): a sample
+	// weight of 2 counts the row twice, and [BalancedWeights] gives every
+	// class the same total. Nil means every w_n = 1; equal sample weights
+	// give the same model bit for bit.
 	SampleWeights []float64
 	// Seed seeds the random draws of the rows; every value, 0 included,
 	// is a valid seed, and the same data, Config and Seed give
@@ -575,7 +575,7 @@ func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 }
 
 // Train fits the model to the examples X (N rows of D features) with
-// labels y (N classes in [0, K)), and weights w_n (all 1 unless
+// labels y (N classes in [0, K)), and sample weights w_n (all 1 unless
 // SampleWeights), minimising
 //
 //	J(W, b) = Σ_n w_n·C_n / Σ_n w_n + (λ/2)·‖W‖²,   C_n = CrossEntropy(W·x_n + b, y_n)
@@ -593,7 +593,7 @@ func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 // the data give.
 //
 // J has no minimum, and Train stops with Converged false, when fewer than
-// two classes have rows of positive weight, and for λ = 0 once the model
+// two classes have rows of positive sample weight, and for λ = 0 once the model
 // classifies every such row right (J then falls towards 0 as W grows). A
 // class with no such row gets the weights 0 and the bias −1000, its
 // optimum b_k = −∞ as far as float64 tells. With ConstantRate Train is the
@@ -682,7 +682,7 @@ func report(c Config, h *crew, epoch int, loss float64) (bool, error) {
 }
 
 // trainPlain is Train with ConstantRate: shuffle, then Step each batch,
-// each row's step scaled by its weight factor f_n = w_n/w̄. It returns the
+// each row's step scaled by its sample-weight factor f_n = w_n/w̄. It returns the
 // epochs done.
 func (m *Model) trainPlain(X [][]float64, y []int, f []float64, eta float64, epochs, batch int, c Config, start *Model) (int, error) {
 	N := len(X)
@@ -771,7 +771,7 @@ const absentBias = -1000
 func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, epochs, B int, c Config) (Result, error) {
 	N, K, D, lambda := len(X), m.Classes(), m.Features(), c.L2
 	res := Result{}
-	present, classes := make([]bool, K), 0 // the classes with rows of positive weight
+	present, classes := make([]bool, K), 0 // the classes with rows of positive sample weight
 	for n, label := range y {
 		present[label] = present[label] || f == nil || f[n] > 0
 	}
@@ -949,7 +949,7 @@ func (m *Model) measure(s *scratch, mu *Model, lambda float64, h *crew) (J, g, l
 }
 
 // separates reports whether the measurement s found every row of
-// positive weight with its class's logit strictly above every other.
+// positive sample weight with its class's logit strictly above every other.
 func (s *scratch) separates() bool {
 	for n, ok := range s.right {
 		if !ok && (s.f == nil || s.f[n] > 0) {
