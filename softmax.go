@@ -9,8 +9,9 @@
 // Every equation below is a function, a test and an example. The symbols
 // are the same everywhere: K classes, D features, N examples; x one input
 // (D numbers), z the K logits, p the K probabilities, t the target
-// distribution, j (or y, or label) the true class; W the K×D weights, b
-// the K biases, η the learning rate, λ the weight decay.
+// distribution, j (or y, or label) the true class, i another class or an
+// index that runs over all of them; W the K×D weights, b the K biases, η
+// the learning rate, λ the weight decay.
 //
 // # Model
 //
@@ -19,7 +20,7 @@
 // ([Model.Logits]), and the softmax turns them into a probability
 // distribution over the classes ([Softmax], [Model.Probabilities]):
 //
-//	z_k = w_kᵀx + b_k,   p_k = P(x belongs to class k) = exp(z_k) / Σ_j exp(z_j)
+//	z_k = w_kᵀx + b_k,   p_k = P(x belongs to class k) = exp(z_k) / Σ_i exp(z_i)
 //
 // The largest logit has the largest probability: the predicted class
 // ([Model.Predict]).
@@ -28,16 +29,16 @@
 //
 // exp overflows above about 709.78, so the formula as written gives NaN
 // for logits as ordinary as [1000 1001 1002]. Multiplying the numerator
-// and the denominator by exp(−m), m = max_j z_j, changes nothing in exact
+// and the denominator by exp(−m), m = max_i z_i, changes nothing in exact
 // arithmetic and makes every exponent ≤ 0:
 //
-//	p_k = exp(z_k − m) / Σ_j exp(z_j − m)
+//	p_k = exp(z_k − m) / Σ_i exp(z_i − m)
 //
 // The largest term of the sum is exp(0) = 1, so the sum lies in [1, K]:
 // it can neither overflow nor vanish. The same shift gives [LogSumExp] and
 // [LogSoftmax] without forming a probability that may have rounded to 0:
 //
-//	log Σ_j exp(z_j) = m + log1p(r),   log p_k = (z_k − m) − log1p(r),   r = Σ_{j≠argmax} exp(z_j − m)
+//	log Σ_i exp(z_i) = m + log1p(r),   log p_k = (z_k − m) − log1p(r),   r = Σ_{i≠argmax} exp(z_i − m)
 //
 // where log1p keeps full precision when r is tiny, so that the loss of a
 // confident right answer is a small positive number, not a rounded 0.
@@ -176,15 +177,15 @@ import (
 
 // Softmax writes the softmax of the logits z into dst and returns dst:
 //
-//	p_k = exp(z_k − m) / Σ_j exp(z_j − m),   m = max_j z_j
+//	p_k = exp(z_k − m) / Σ_i exp(z_i − m),   m = max_i z_i
 //
-// which equals exp(z_k) / Σ_j exp(z_j) but cannot overflow.
+// which equals exp(z_k) / Σ_i exp(z_i) but cannot overflow.
 //
 // Special cases are:
 //
 //	Softmax([]) = []
 //	Softmax(z) = uniform 1/K if every z_k is the same finite number
-//	Softmax(z) = 0 for each z_k = −Inf, if some z_j is finite
+//	Softmax(z) = 0 for each z_k = −Inf, if some z_i is finite
 //	Softmax(z) = 1/n on each of the n entries equal to +Inf, 0 elsewhere
 //	Softmax(z) = NaN everywhere if every z_k is −Inf
 //	Softmax(z) = NaN everywhere if any z_k is NaN
@@ -233,7 +234,7 @@ func Softmax(dst, z []float64) []float64 {
 // LogSoftmax writes the logarithm of the softmax of z into dst and returns
 // dst:
 //
-//	log p_k = (z_k − m) − log Σ_j exp(z_j − m),   m = max_j z_j
+//	log p_k = (z_k − m) − log Σ_i exp(z_i − m),   m = max_i z_i
 //
 // It is the numerically safe form of log(Softmax(z)): where p_k underflows
 // to 0, log p_k stays finite and exact.
@@ -242,7 +243,7 @@ func Softmax(dst, z []float64) []float64 {
 //
 //	LogSoftmax([]) = []
 //	LogSoftmax(z) = −log K everywhere, to within an ulp, if every z_k is the same finite number
-//	LogSoftmax(z) = −Inf for each z_k = −Inf, if some z_j is finite
+//	LogSoftmax(z) = −Inf for each z_k = −Inf, if some z_i is finite
 //	LogSoftmax(z) = −log n on each of the n entries equal to +Inf, −Inf elsewhere
 //	LogSoftmax(z) = NaN everywhere if every z_k is −Inf
 //	LogSoftmax(z) = NaN everywhere if any z_k is NaN
@@ -267,7 +268,7 @@ func LogSoftmax(dst, z []float64) []float64 {
 		}
 		return lp
 	}
-	// log Σ_j exp(z_j − m) = log(1 + r), r the sum without the maximum's 1.
+	// log Σ_i exp(z_i − m) = log(1 + r), r the sum without the maximum's 1.
 	l := math.Log1p(expSum(z, m, kmax))
 	for k, zk := range z {
 		lp[k] = (zk - m) - l
@@ -277,10 +278,10 @@ func LogSoftmax(dst, z []float64) []float64 {
 
 // LogSumExp returns the logarithm of the sum of the exponentials of z:
 //
-//	log Σ_j exp(z_j) = m + log(1 + Σ_{j≠argmax} exp(z_j − m)),   m = max_j z_j
+//	log Σ_i exp(z_i) = m + log(1 + Σ_{i≠argmax} exp(z_i − m)),   m = max_i z_i
 //
 // It is the numerically safe form of math.Log of a sum of math.Exp, which
-// overflows for z_j above about 709.78. The result lies in
+// overflows for z_i above about 709.78. The result lies in
 // [max z, max z + log K], to within an ulp at the top: log1p(K − 1), which
 // equal logits give, can differ from math.Log(K) in the last bit.
 //
