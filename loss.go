@@ -107,7 +107,7 @@ func CrossEntropyTarget(z, t []float64) float64 {
 // Loss returns the mean cross-entropy of the model on the examples X with
 // labels y:
 //
-//	L = (1/N)·Σ_n CrossEntropy(W·x_n + b, y_n)
+//	C̄ = (1/N)·Σ_n CrossEntropy(W·x_n + b, y_n)
 //
 // without the L2 penalty of [Config.L2]. It is ln K for a model whose
 // weights and biases are all zero. Each term is divided by N before it is
@@ -118,7 +118,7 @@ func CrossEntropyTarget(z, t []float64) float64 {
 // if len(y) != N or a row does not have D features; ErrLabel if a label is
 // outside [0, K); ErrValue if a feature, or a weight or bias of the
 // model, is NaN or ±Inf, or if a row's logits or cross-entropy overflow
-// (weights of 1e308, say). A nil error comes with a finite L.
+// (weights of 1e308, say). A nil error comes with a finite C̄.
 //
 // Loss sums the rows in parts that depend only on N and adds the parts'
 // sums in order; a data set of at least 2²¹ multiply-adds (N·K·D) is

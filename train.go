@@ -745,20 +745,20 @@ func divergedIn(epoch int, lr float64) error {
 // and one more for a model worse than guessing.
 func (m *Model) trained(start *Model, X [][]float64, y []int, f []float64, eta float64) error {
 	const kept = "the model keeps the weights Train was called with"
-	L, err := m.loss(X, y, f)
+	loss, err := m.loss(X, y, f)
 	if err != nil {
 		return fmt.Errorf("%w at learning rate %g: after training, %v; %s", ErrDiverged, eta, err, kept)
 	}
 	guess := math.Log(float64(m.Classes()))
-	if L <= guess {
+	if loss <= guess {
 		return nil
 	}
-	L0, err := start.loss(X, y, f)
-	if err != nil || L <= L0 {
+	loss0, err := start.loss(X, y, f)
+	if err != nil || loss <= loss0 {
 		return nil // it started worse, and made progress
 	}
 	return fmt.Errorf("%w: training ended with a mean cross-entropy of %.4g, worse than ln K = %.4g (guessing 1/K) and than the %.4g it started from: the learning rate %g is too large for these features (standardise them, or leave LearningRate 0 for 1/L); %s",
-		ErrDiverged, L, guess, L0, eta, kept)
+		ErrDiverged, loss, guess, loss0, eta, kept)
 }
 
 // absentBias is the bias Train gives a class that no row of positive
