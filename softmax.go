@@ -129,7 +129,7 @@
 // row, sample weight and batch. Each epoch takes steps on 2N rows drawn (a full
 // batch, one step of the exact gradient), then reads X once to measure J
 // and ∂J/∂θ; the new weights become the snapshot if J fell, and are put
-// back if not. A batch of B rows tries steps of B·η first, halving them
+// back if not. A batch S tries steps of |S|·η first, halving them
 // after each epoch that does not lower J, down to η.
 //
 // The measurement is the certificate: Train stops when max |∂J/∂θ| is at

@@ -766,9 +766,9 @@ func (m *Model) trained(start *Model, X [][]float64, y []int, f []float64, eta f
 const absentBias = -1000
 
 // trainVR is Train's default: SVRG (Johnson and Zhang, 2013), the rows
-// drawn with q_n = ½/N + ½·L_n/(N·L), at steps that start at B·η₁ and
+// drawn with q_n = ½/N + ½·L_n/(N·L), at steps that start at |S|·η₁ and
 // halve after each epoch that does not lower J, down to η₁.
-func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, epochs, B int, c Config) (Result, error) {
+func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, epochs, batch int, c Config) (Result, error) {
 	N, K, D, lambda := len(X), m.Classes(), m.Features(), c.L2
 	res := Result{}
 	present, classes := make([]bool, K), 0 // the classes with rows of positive sample weight
@@ -804,22 +804,22 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 		Q += float64(0.5/float64(N)) + float64(0.5*(l/sumL))
 		cum[n] = Q
 	}
-	s := newScratch() // the step's batch of B rows drawn
-	s.X, s.y, s.ta, s.tu, s.r = make([][]float64, 0, B), make([]int, 0, B), make([]float64, 0, B*K), make([]float64, 0, B*K), make([]float64, 0, B)
+	s := newScratch() // the step's batch S of rows drawn
+	s.X, s.y, s.ta, s.tu, s.r = make([][]float64, 0, batch), make([]int, 0, batch), make([]float64, 0, batch*K), make([]float64, 0, batch*K), make([]float64, 0, batch)
 	s.vr = true
-	h := newCrew(B*K*D, trainWork)
+	h := newCrew(batch*K*D, trainWork)
 	defer h.stop()
 	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
-	eta := float64(B) * eta1
+	eta := float64(batch) * eta1
 	// J has no minimum with fewer than two classes, nor for λ = 0 on rows
 	// the model separates.
 	atInfinity := func() bool { return classes < 2 || lambda == 0 && snap.separates() }
 	for g > c.Tolerance && !atInfinity() && res.Epochs < epochs {
 		res.Epochs++
 		s.shift = 0
-		for i := 0; B < N && i < 2*N; i += B {
+		for i := 0; batch < N && i < 2*N; i += batch {
 			s.X, s.y, s.f, s.ta, s.tu, s.r = s.X[:0], s.y[:0], s.f[:0], s.ta[:0], s.tu[:0], s.r[:0]
-			for range B {
+			for range batch {
 				n, _ := slices.BinarySearch(cum, float64(rng.Float64()*Q))
 				n = min(n, N-1)
 				q := cum[n]
@@ -828,7 +828,7 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 				}
 				s.X, s.y = append(s.X, X[n]), append(s.y, y[n])
 				s.ta, s.tu = append(s.ta, snap.a[n*K:(n+1)*K]...), append(s.tu, snap.u[n*K:(n+1)*K]...)
-				s.r = append(s.r, float64(eta/float64(B))/float64(float64(N)*q))
+				s.r = append(s.r, float64(eta/float64(batch))/float64(float64(N)*q))
 				if f != nil {
 					s.f = append(s.f, f[n])
 				}
@@ -837,7 +837,7 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 		}
 		rho := 1 - float64(eta*lambda)
 		for k, wk := range m.W {
-			if B == N { // a full batch: one step of the exact gradient, W ← ρ·W − η·μ_W
+			if batch == N { // a full batch: one step of the exact gradient, W ← ρ·W − η·μ_W
 				sub(wk, rho, eta, mu.W[k])
 				m.B[k] -= float64(eta * mu.B[k])
 			} else { // W = V − γ·μ_W
@@ -866,9 +866,9 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 }
 
 // vrStep takes one variance-reduced step of Train's default on the rows
-// of s, B of them, drawn with probabilities q_n:
+// of s, the batch S, drawn with probabilities q_n:
 //
-//	a_n = (η/B)·(f_n·(p_n − t_n) − ã_n)/(N·q_n)
+//	a_n = (η/|S|)·(f_n·(p_n − t_n) − ã_n)/(N·q_n)
 //	b   ← b − η·μ_b − Σ_n a_n
 //	W   ← (1 − ηλ)·W − η·μ_W − Σ_n a_n·x_nᵀ
 //
