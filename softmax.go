@@ -122,14 +122,14 @@
 //	g = μ + λ·W + (f_n·(p_n − t_n) − ã_n)·x̃_nᵀ/(N·q_n)
 //
 // whose mean over the draws is ∂J/∂W, and whose noise vanishes as W and W̃
-// approach the minimum: the steps converge to it at a linear rate. The
-// rows are drawn by half of 1/N and half of their curvature,
+// approach the minimum: for λ > 0 the steps converge to it at a linear
+// rate. The rows are drawn by half of 1/N and half of their curvature,
 // q_n = ½/N + ½·L_n/(N·L) (Schmidt et al., 2015), so that a row's term
 // curves by at most (L_n − λ)/(N·q_n) < 2·L, and η = 1/L is safe for every
-// row, sample weight and batch. Each epoch takes steps on 2N rows drawn (a full
-// batch, one step of the exact gradient), then reads X once to measure J
-// and ∂J/∂θ; the new weights become the snapshot if J fell, and are put
-// back if not. A batch S tries steps of |S|·η first, halving them
+// row, sample weight and batch. Each epoch takes steps on 2N rows drawn
+// (a full batch, one step of the exact gradient), then reads X once to
+// measure J and ∂J/∂θ; the new weights become the snapshot if J fell, and
+// are put back if not. A batch S tries steps of |S|·η first, halving them
 // after each epoch that does not lower J, down to η.
 //
 // The measurement is the certificate: Train stops when max |∂J/∂θ| is at
@@ -138,6 +138,9 @@
 // J that curves by at least μ along every direction that changes it (the
 // biases, unpenalised, curve by what the data give; J is flat along
 // b + c·1, where its gradient is 0).
+//
+// [Model.Loss] and [Model.Accuracy] measure a model, and its JSON form is
+// that of its fields, {"W":[…],"B":[…]}.
 //
 // # Errors, panics and concurrency
 //
