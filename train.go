@@ -819,7 +819,7 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 		s.shift = 0
 		for i := 0; batch < N && i < 2*N; i += batch {
 			s.X, s.y, s.f, s.ta, s.tu, s.r = s.X[:0], s.y[:0], s.f[:0], s.ta[:0], s.tu[:0], s.r[:0]
-			for range batch {
+			for range batch { // draw the row n with probability q_n
 				n, _ := slices.BinarySearch(cum, float64(rng.Float64()*Q))
 				n = min(n, N-1)
 				q := cum[n]
@@ -854,6 +854,7 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 			best.copyTo(m)
 			eta = max(eta/2, eta1)
 		}
+		res.Objective, res.Gradient = J, g
 		if stop, err := report(c, wide, res.Epochs, loss); stop {
 			if err != nil {
 				return res, err
