@@ -431,25 +431,33 @@ func TestTrainAllocs(t *testing.T) {
 	}
 }
 
-// BenchmarkTrain times one epoch of Train (checks included) and reports
-// samples per second.
+// BenchmarkTrain times one epoch of Train (checks included), the plain
+// loop and the default, and reports the rows stepped on per second.
 func BenchmarkTrain(b *testing.B) {
 	for _, sh := range []struct{ K, D, N int }{{3, 4, 20000}, {10, 64, 20000}, {10, 784, 5000}, {100, 784, 1000}} {
 		for _, batch := range []int{1, 32, 128} {
-			b.Run(fmt.Sprintf("K=%d/D=%d/batch=%d", sh.K, sh.D, batch), func(b *testing.B) {
-				X, y := benchData(sh.N, sh.D, sh.K)
-				m := New(sh.K, sh.D)
-				c := Config{LearningRate: 0.01, Epochs: 1, BatchSize: batch, L2: 1e-4, Seed: 1}
-				b.ReportAllocs()
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					if _, err := m.Train(X, y, c); err != nil {
-						b.Fatal(err)
-					}
+			for _, plain := range []bool{true, false} {
+				// An epoch of the plain loop steps on N rows; one of the
+				// default on 2N drawn rows, and measures on all N.
+				name, rows := "plain", sh.N
+				if !plain {
+					name, rows = "default", 2*sh.N
 				}
-				b.ReportMetric(float64(sh.N)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
-				b.ReportMetric(float64(sh.N), "samples/op")
-			})
+				b.Run(fmt.Sprintf("%s/K=%d/D=%d/batch=%d", name, sh.K, sh.D, batch), func(b *testing.B) {
+					X, y := benchData(sh.N, sh.D, sh.K)
+					m := New(sh.K, sh.D)
+					c := Config{LearningRate: 0.01, ConstantRate: plain, Epochs: 1, BatchSize: batch, L2: 1e-4, Seed: 1}
+					b.ReportAllocs()
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						if _, err := m.Train(X, y, c); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+					b.ReportMetric(float64(rows), "samples/op")
+				})
+			}
 		}
 	}
 }
