@@ -612,7 +612,8 @@ func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 //
 // Train shares its work with helper goroutines that end with the call. It
 // allocates O(N·K + K·D) once a call, and never copies the rows of X. X, y
-// and SampleWeights must not change during the call.
+// and SampleWeights must not change during the call. Train panics on a
+// model that is not K×D with K ≥ 2.
 func (m *Model) Train(X [][]float64, y []int, c Config) (Result, error) {
 	m.mustShape()
 	res := Result{Objective: math.NaN(), Gradient: math.NaN()}
