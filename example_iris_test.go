@@ -110,7 +110,7 @@ func Example_iris() {
 	// Output:
 	// training cross-entropy 0.1543, test accuracy 0.9459
 	// x = [4.6 3.1 1.5 0.2]  label 0  p = [0.9666 0.0334 0.0000]  predicted 0
-	// x = [6.4 3.2 4.5 1.5]  label 1  p = [0.0228 0.7747 0.2026]  predicted 1
+	// x = [6.4 3.2 4.5 1.5]  label 1  p = [0.0228 0.7746 0.2026]  predicted 1
 	// x = [6.3 2.9 5.6 1.8]  label 2  p = [0.0008 0.1945 0.8047]  predicted 2
 }
 

@@ -184,10 +184,11 @@ func ExampleModel_GradientTarget() {
 }
 
 // Train a model on six points in the plane, two per class. With zero
-// weights every class has probability 1/3, and J = ln 3 ≈ 1.0986. Train
-// measures J and its gradient exactly after each epoch, and stops when the
-// largest entry of the gradient is at most the tolerance: the Result says
-// so, with the J it reached.
+// weights every class has probability 1/3, and J = ln 3 ≈ 1.0986. On data
+// this small Train takes Newton steps, measures J and its gradient exactly
+// after each, and stops when the certificate ‖∂J/∂W‖²/(2λ), a bound on
+// J − J*, is at most Tolerance·J: the Result says so, with the J it
+// reached and the bound.
 func ExampleModel_Train() {
 	X := [][]float64{
 		{0, 1}, {0.5, 1.5}, // class 0, above
@@ -199,13 +200,11 @@ func ExampleModel_Train() {
 	m := softmax.New(3, 2)
 	r, err := m.Train(X, y, softmax.Config{
 		L2:   0.01, // λ: without it these separable points have no best model
-		Seed: 1,    // the rows drawn for the steps
-		// After each epoch, the mean cross-entropy on X of the model Train
+		Seed: 1,    // the rows drawn, if the data called for random steps
+		// After each step, the mean cross-entropy on X of the model Train
 		// would return then.
-		Progress: func(epoch int, loss float64) error {
-			if epoch <= 2 || epoch%25 == 0 {
-				fmt.Printf("epoch %2d: mean cross-entropy %.4f\n", epoch, loss)
-			}
+		Progress: func(step int, loss float64) error {
+			fmt.Printf("step %d: mean cross-entropy %.4f\n", step, loss)
 			return nil
 		},
 	})
@@ -213,16 +212,17 @@ func ExampleModel_Train() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Printf("%d epochs, converged %v, J = %.6f, max |∂J/∂θ| below 1e-6: %v\n", r.Epochs, r.Converged, r.Objective, r.Gradient <= 1e-6)
+	fmt.Printf("%d steps, converged %v, J = %.6f, J − J* ≤ %.1e·J\n", r.Epochs, r.Converged, r.Objective, r.Gap/r.Objective)
 	acc, _ := m.Accuracy(X, y)
 	fmt.Printf("training accuracy %.2f\n", acc)
 	fmt.Printf("P(class | x = [0 2]) = %.4f\n", m.Probabilities(nil, []float64{0, 2}))
 	// Output:
-	// epoch  1: mean cross-entropy 0.1506
-	// epoch  2: mean cross-entropy 0.0489
-	// epoch 25: mean cross-entropy 0.0338
-	// epoch 50: mean cross-entropy 0.0338
-	// 55 epochs, converged true, J = 0.098023, max |∂J/∂θ| below 1e-6: true
+	// step 1: mean cross-entropy 0.1429
+	// step 2: mean cross-entropy 0.0633
+	// step 3: mean cross-entropy 0.0388
+	// step 4: mean cross-entropy 0.0342
+	// step 5: mean cross-entropy 0.0338
+	// 5 steps, converged true, J = 0.098023, J − J* ≤ 1.0e-07·J
 	// training accuracy 1.00
 	// P(class | x = [0 2]) = [0.9973 0.0016 0.0011]
 }

@@ -1023,7 +1023,7 @@ func TestConcurrentReads(t *testing.T) {
 	rng := rand.New(rand.NewPCG(33, 33))
 	X, y := randData(rng, 300, 40, 5)
 	m := New(5, 40)
-	if _, err := m.Train(X, y, Config{LearningRate: 0.05, Epochs: 3, BatchSize: 8}); err != nil {
+	if _, err := m.Train(X, y, Config{LearningRate: 0.05, ConstantRate: true, Epochs: 3, BatchSize: 8}); err != nil {
 		t.Fatal(err)
 	}
 	wantLoss, _ := m.Loss(X, y)

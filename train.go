@@ -546,6 +546,7 @@ type Result struct {
 	Converged bool    // the stopping rule held; false when Epochs or Progress ended training, or J has no minimum
 	Objective float64 // J of the returned model on X; NaN with ConstantRate
 	Gradient  float64 // max |∂J/∂θ| over every weight and bias of the returned model, on X; NaN with ConstantRate
+	Gap       float64 // ‖∂J/∂W‖²/(2λ) there, which bounds J − J* (see Train); NaN with ConstantRate
 }
 
 // LearningRate returns the step η that Train takes, when
@@ -616,7 +617,7 @@ func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 // model that is not K×D with K ≥ 2.
 func (m *Model) Train(X [][]float64, y []int, c Config) (Result, error) {
 	m.mustShape()
-	res := Result{Objective: math.NaN(), Gradient: math.NaN()}
+	res := Result{Objective: math.NaN(), Gradient: math.NaN(), Gap: math.NaN()}
 	if err := m.checkData(X, y); err != nil {
 		return res, err
 	}
@@ -638,6 +639,12 @@ func (m *Model) Train(X [][]float64, y []int, c Config) (Result, error) {
 			return res, err
 		}
 	}
+	switch {
+	case !c.ConstantRate && c.LearningRate != 0:
+		return res, fmt.Errorf("%w: learning rate %v without ConstantRate: the default chooses its own steps; set ConstantRate for the plain loop at η", ErrConfig, c.LearningRate)
+	case !c.ConstantRate && c.L2 == 0:
+		return res, fmt.Errorf("%w: L2 0 without ConstantRate: the default needs λ > 0, for J may have no minimum at λ = 0; set ConstantRate to train without a penalty", ErrConfig)
+	}
 	if c.Tolerance == 0 {
 		c.Tolerance = DefaultTolerance
 	}
@@ -652,7 +659,7 @@ func (m *Model) Train(X [][]float64, y []int, c Config) (Result, error) {
 	if c.ConstantRate {
 		res.Epochs, err = m.trainPlain(X, y, f, eta, epochs, batch, c, start)
 	} else {
-		res, err = m.trainVR(X, y, f, Ln, eta, epochs, batch, c)
+		res, err = m.trainDefault(X, y, f, Ln, eta, epochs, batch, c)
 	}
 	if err == nil {
 		err = m.checkWeights() // only a Progress that breaks its contract writes one
@@ -766,33 +773,92 @@ func (m *Model) trained(start *Model, X [][]float64, y []int, f []float64, eta f
 // weight has: exp(−1000) is below the smallest float64.
 const absentBias = -1000
 
-// trainVR is Train's default: SVRG (Johnson and Zhang, 2013), the rows
-// drawn with q_n = ½/N + ½·L_n/(N·L), at steps that start at |S|·η₁ and
-// halve after each epoch that does not lower J, down to η₁.
-func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, epochs, batch int, c Config) (Result, error) {
-	N, K, D, lambda := len(X), m.Classes(), m.Features(), c.L2
-	res := Result{}
-	present, classes := make([]bool, K), 0 // the classes with rows of positive sample weight
+// newtonPass is the largest pass over the data, N·K·(D + 1) multiply-adds,
+// on which the default takes Newton steps; above it, variance-reduced
+// steps (see Train).
+const newtonPass = 1 << 24
+
+// trainDefault is Train's default: Newton's method or SVRG on the classes
+// present, to the certificate.
+func (m *Model) trainDefault(X [][]float64, y []int, f, Ln []float64, eta1 float64, epochs, batch int, c Config) (Result, error) {
+	K, D := m.Classes(), m.Features()
+	// The classes with rows of positive sample weight, and the labels
+	// renumbered among them: a class without any has no minimum but
+	// b_k = −∞, and is left out of the solve with W_k = 0, b_k = −1000.
+	index, present := make([]int, K), 0
 	for n, label := range y {
-		present[label] = present[label] || f == nil || f[n] > 0
+		if f == nil || f[n] > 0 {
+			index[label] = 1
+		}
 	}
-	for k, ok := range present {
-		if ok {
-			classes++
+	for k := range index {
+		if index[k] == 1 {
+			index[k], present = present, present+1
 		} else {
+			index[k] = -1
 			clear(m.W[k])
 			m.B[k] = absentBias
 		}
 	}
+	sub, ys := m, y
+	if present < K {
+		sub = &Model{B: make([]float64, 0, present)}
+		for k, i := range index {
+			if i >= 0 {
+				sub.W, sub.B = append(sub.W, m.W[k]), append(sub.B, m.B[k])
+			}
+		}
+		ys = make([]int, len(y))
+		for n, label := range y {
+			ys[n] = max(index[label], 0) // a row of an absent class has weight 0
+		}
+	}
+	res := Result{Objective: math.NaN(), Gradient: math.NaN(), Gap: math.NaN()}
+	if present < 2 { // J falls towards 0 as the one bias grows: no minimum
+		if present == 1 {
+			clear(sub.W[0])
+			sub.B[0] = 0
+		}
+	} else {
+		s := newSolver(X, ys, f, c.L2, present, D)
+		defer s.h.stop()
+		if J, _ := s.objective(sub); J-J != 0 {
+			return res, fmt.Errorf("%w: the logits or the loss of the model it starts from overflow on X", ErrValue)
+		}
+		var err error
+		if len(X)*present*(D+1) <= newtonPass {
+			res, err = sub.newton(s, c, epochs)
+		} else {
+			res, err = sub.trainVR(s, Ln, eta1, epochs, batch, c)
+		}
+		if err != nil {
+			return res, err
+		}
+	}
+	for k, i := range index {
+		if i >= 0 {
+			m.B[k] = sub.B[i]
+		}
+	}
+	return res, nil
+}
+
+// trainVR is SVRG (Johnson and Zhang, 2013), the rows drawn with
+// q_n = ½/N + ½·L_n/(N·L), at steps that start at |S|·η₁ and halve after
+// each epoch that does not lower J, down to η₁; it stops on the
+// certificate of s.
+func (m *Model) trainVR(sv *solver, Ln []float64, eta1 float64, epochs, batch int, c Config) (Result, error) {
+	X, y, f := sv.X, sv.y, sv.f
+	N, K, D, lambda := len(X), m.Classes(), m.Features(), c.L2
+	res := Result{}
 	// The snapshot W̃ (best), with its table ã_n and mean gradient μ
 	// (snap, mu), and the same at the next measurement (next, muNext).
 	best := m.Clone()
 	snap, next := newScratch(), newScratch()
 	snap.X, snap.y, snap.f, next.X, next.y, next.f = X, y, f, X, y, f
 	mu, muNext := New(K, D), New(K, D)
-	wide := newCrew(N*K*D, callWork) // shares the measurements
-	defer wide.stop()
-	J, g, loss, err := m.measure(snap, mu, lambda, wide)
+	wide := sv.h // shares the measurements
+	J, _, loss, err := m.measure(snap, mu, lambda, wide)
 	if err != nil {
 		return res, err
 	}
@@ -812,11 +878,25 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 	defer h.stop()
 	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
 	eta := float64(batch) * eta1
-	// J has no minimum with fewer than two classes, nor for λ = 0 on rows
-	// the model separates.
-	atInfinity := func() bool { return classes < 2 || lambda == 0 && snap.separates() }
-	for g > c.Tolerance && !atInfinity() && res.Epochs < epochs {
+	gap := sv.gapOf(mu, m)
+	for {
+		if gap <= c.Tolerance*J { // polish the biases and measure exactly
+			m.copyTo(best)
+			J, gap = sv.certify(m)
+			if res.Converged = gap <= c.Tolerance*J; res.Converged {
+				break
+			}
+			if J, _, loss, err = m.measure(snap, mu, lambda, wide); err != nil {
+				return res, err
+			}
+			m.copyTo(best)
+			gap = sv.gapOf(mu, m)
+		}
+		if res.Epochs >= epochs || sv.work >= sv.maxWork {
+			break
+		}
 		res.Epochs++
+		sv.work += float64(7 * N * K * (D + 1)) // 2N steps of two passes each, and a measurement of three
 		s.shift = 0
 		for i := 0; batch < N && i < 2*N; i += batch {
 			s.X, s.y, s.f, s.ta, s.tu, s.r = s.X[:0], s.y[:0], s.f[:0], s.ta[:0], s.tu[:0], s.r[:0]
@@ -846,16 +926,16 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 			}
 		}
 		h.rest()
-		Jn, gn, ln, err := m.measure(next, muNext, lambda, wide)
+		Jn, _, ln, err := m.measure(next, muNext, lambda, wide)
 		if err == nil && Jn <= J { // the epoch lowered J: a new snapshot
 			snap, next, mu, muNext = next, snap, muNext, mu
-			J, g, loss = Jn, gn, ln
+			J, loss = Jn, ln
+			gap = sv.gapOf(mu, m)
 			m.copyTo(best)
 		} else {
 			best.copyTo(m)
 			eta = max(eta/2, eta1)
 		}
-		res.Objective, res.Gradient = J, g
 		if stop, err := report(c, wide, res.Epochs, loss); stop {
 			if err != nil {
 				return res, err
@@ -863,8 +943,7 @@ func (m *Model) trainVR(X [][]float64, y []int, f, Ln []float64, eta1 float64, e
 			break
 		}
 	}
-	res.Converged, res.Objective, res.Gradient = g <= c.Tolerance && !atInfinity(), J, g
-	return res, nil
+	return sv.result(res, m), nil
 }
 
 // vrStep takes one variance-reduced step of Train's default on the rows
@@ -959,6 +1038,540 @@ func (s *scratch) separates() bool {
 		}
 	}
 	return true
+}
+
+// newton is Train's default on small data: Newton's method. Each step
+// solves H·v = −∇J by conjugate gradients, preconditioned by the change
+// to standardised features (precondition), and takes the longest step
+// t·v of t = 1, ½, ¼, … that lowers J by at least 10⁻⁴·t·∇Jᵀv (Armijo).
+func (m *Model) newton(s *solver, c Config, epochs int) (Result, error) {
+	K, D := s.K, s.D
+	v, r, d, Hd, z, trial := New(K, D), New(K, D), New(K, D), New(K, D), New(K, D), New(K, D)
+	g := s.g
+	s.scales()
+	J, loss := s.objective(m)
+	s.gradient(g, m)
+	res := Result{}
+	for {
+		if s.gapOf(g, nil) <= c.Tolerance*J {
+			var gap float64
+			if J, gap = s.certify(m); gap <= c.Tolerance*J {
+				res.Converged = true
+				break
+			}
+		}
+		if res.Epochs >= epochs || s.work >= s.maxWork {
+			break
+		}
+		res.Epochs++
+		// Conjugate gradients on H·v = −g from v = 0, until the residual
+		// r = −g − H·v is below min(½, √‖g‖)·‖g‖.
+		scale(v, 0, v)
+		scale(r, -1, g)
+		s.precondition(z, r)
+		z.copyTo(d)
+		rz, gn := dot(r, z), math.Sqrt(dot(g, g))
+		for range maxCG {
+			s.hessian(Hd, d)
+			alpha := rz / dot(d, Hd)
+			axpy(v, alpha, d)
+			axpy(r, -alpha, Hd)
+			if math.Sqrt(dot(r, r)) <= min(0.5, math.Sqrt(gn))*gn || s.work >= s.maxWork {
+				break
+			}
+			s.precondition(z, r)
+			rzNew := dot(r, z)
+			scale(d, rzNew/rz, d) // d = z + β·d, β = rᵀz/(its last value)
+			axpy(d, 1, z)
+			rz = rzNew
+		}
+		slope := dot(g, v)
+		accepted := false
+		for t := 1.0; t > 0x1p-40 && !accepted; t /= 2 {
+			m.copyTo(trial)
+			axpy(trial, t, v)
+			var Jt, lt float64
+			if Jt, lt = s.objective(trial); Jt <= J+float64(1e-4*float64(t*slope)) {
+				trial.copyTo(m)
+				J, loss, accepted = Jt, lt, true
+			}
+		}
+		if !accepted { // J cannot be lowered in float64
+			J, loss = s.objective(m)
+			s.gradient(g, m)
+			var gap float64
+			J, gap = s.certify(m)
+			res.Converged = gap <= c.Tolerance*J
+			break
+		}
+		s.gradient(g, m)
+		if stop, err := report(c, s.h, res.Epochs, loss); stop {
+			if err != nil {
+				return s.result(res, m), err
+			}
+			break
+		}
+	}
+	return s.result(res, m), nil
+}
+
+// scales sets the means μ_d and deviations σ_d of the features (σ_d = 1
+// for a constant one), for precondition.
+func (s *solver) scales() {
+	N := float64(s.N)
+	s.mu, s.sig = make([]float64, s.D), make([]float64, s.D)
+	for _, x := range s.X {
+		for d, xd := range x {
+			s.mu[d] += xd / N
+		}
+	}
+	for _, x := range s.X {
+		for d, xd := range x {
+			e := xd - s.mu[d]
+			s.sig[d] += float64(e*e) / N
+		}
+	}
+	for d, v := range s.sig {
+		if s.sig[d] = math.Sqrt(v); !(s.sig[d] > 0 && s.sig[d] <= math.MaxFloat64) {
+			s.sig[d] = 1
+		}
+	}
+}
+
+// precondition writes z = T·Tᵀ·r, for T the map from a model on
+// standardised features x'_d = (x_d − μ_d)/σ_d to the same model on the
+// raw ones (as [Model.Fold]): T(V, c) = (V·S, c − V·S·μ), S = diag(1/σ),
+// and Tᵀ(R, r_b) = (R·S − r_b·(S·μ)ᵀ, r_b). Conjugate gradients with it
+// take the steps they would take on standardised features. The biases
+// of z are then centred, so that no step moves along b + c·1, where J is
+// flat.
+func (s *solver) precondition(z, r *Model) {
+	for k, rk := range r.W {
+		var c float64
+		for d, rd := range rk {
+			v := float64(rd/s.sig[d]) - float64(r.B[k]*(s.mu[d]/s.sig[d])) // Tᵀ
+			z.W[k][d] = v / s.sig[d]                                         // T
+			c += float64(z.W[k][d] * s.mu[d])
+		}
+		z.B[k] = r.B[k] - c
+	}
+	var mean float64
+	for _, bk := range z.B {
+		mean += bk / float64(len(z.B))
+	}
+	for k := range z.B {
+		z.B[k] -= mean
+	}
+}
+
+// dot returns Σ a_i·b_i over the weights and biases of a and b.
+func dot(a, b *Model) float64 {
+	var s float64
+	for k, ak := range a.W {
+		for d, w := range ak {
+			s += float64(w * b.W[k][d])
+		}
+		s += float64(a.B[k] * b.B[k])
+	}
+	return s
+}
+
+// axpy sets y ← y + t·x over the weights and biases.
+func axpy(y *Model, t float64, x *Model) {
+	for k, yk := range y.W {
+		for d := range yk {
+			yk[d] += float64(t * x.W[k][d])
+		}
+		y.B[k] += float64(t * x.B[k])
+	}
+}
+
+// scale sets dst ← t·x over the weights and biases.
+func scale(dst *Model, t float64, x *Model) {
+	for k, dk := range dst.W {
+		for d := range dk {
+			dk[d] = float64(t * x.W[k][d])
+		}
+		dst.B[k] = float64(t * x.B[k])
+	}
+}
+
+// maxCG bounds the conjugate-gradient iterations of a Newton step, as
+// scikit-learn's newton-cg bounds them at 200: the steps that need more
+// are those of ill-conditioned data near the limits of float64, where a
+// rougher step and the line search do as well.
+const maxCG = 250
+
+// A solver holds what Newton's method and the certificate work on: the
+// rows X, y and f of J, the probabilities p_n at the point last measured,
+// and the multiply-adds done so far, against the cap.
+type solver struct {
+	X       [][]float64
+	y       []int
+	f       []float64 // f_n = w_n/w̄, or nil for all 1
+	lambda  float64
+	N, K, D int
+	p, a    []float64 // p_n, and a_n for the accumulation, in [n·K : (n+1)·K]
+	C       []float64 // C_n
+	mu, sig []float64 // the features' means and deviations, for newton's preconditioner
+	h       *crew
+	work    float64 // multiply-adds done
+	maxWork float64 // and the cap on them
+	bH, bL  []float64 // the K×K Hessian of J in b, and its Cholesky factor
+	bg, bd  []float64 // ∂J/∂b, and the step of b
+	g       *Model    // ∂J/∂θ at the point last measured
+
+	// The passes, bound once so that a pass allocates nothing, and the
+	// models they read: objectiveRows reads th, hessianRows v, and
+	// accumulateTiles writes out with v.
+	th, v, out                                      *Model
+	objectivePass, hessianPass, accumulatePass, zPass func(lo, hi int)
+}
+
+// maxWork is the multiply-adds the default may do on a pass of
+// N·K·(D + 1): 10¹⁰ (seconds here), or 200 passes on larger data.
+func maxWork(pass float64) float64 { return max(1e10, 200*pass) }
+
+func newSolver(X [][]float64, y []int, f []float64, lambda float64, K, D int) *solver {
+	N := len(X)
+	s := &solver{X: X, y: y, f: f, lambda: lambda, N: N, K: K, D: D,
+		p: make([]float64, N*K), a: make([]float64, N*K), C: make([]float64, N),
+		h: newCrew(N*K*D, callWork), maxWork: maxWork(float64(N) * float64(K) * float64(D+1)),
+		bH: make([]float64, K*K), bL: make([]float64, K*K), bg: make([]float64, K), bd: make([]float64, K), g: New(K, D)}
+	s.objectivePass, s.hessianPass, s.accumulatePass, s.zPass = s.objectiveRows, s.hessianRows, s.accumulateTiles, s.zRows
+	return s
+}
+
+// pass counts a pass over the data.
+func (s *solver) pass() { s.work += float64(s.N) * float64(s.K) * float64(s.D+1) }
+
+// factor returns f_n/N, the weight of row n in J.
+func (s *solver) factor(n int) float64 {
+	if s.f == nil {
+		return 1 / float64(s.N)
+	}
+	return s.f[n] / float64(s.N)
+}
+
+// objective returns J at th, and the mean cross-entropy, keeping p_n and
+// C_n; J is +Inf if a row's logits or loss are not finite.
+func (s *solver) objective(th *Model) (J, loss float64) {
+	s.pass()
+	s.th = th
+	s.h.loop(s.N, 3, s.objectivePass)
+	// The mean of the f_n·C_n, summed as Loss sums it (see sum), so that
+	// Progress gets Loss's number.
+	blocks := min((s.N+blockRows-1)/blockRows, maxBlocks)
+	for b := range blocks {
+		var sb float64
+		for n := b * s.N / blocks; n < (b+1)*s.N/blocks; n++ {
+			Cn := s.C[n]
+			if s.f != nil {
+				Cn = float64(Cn * s.f[n])
+			}
+			sb += Cn / float64(s.N)
+		}
+		loss += sb
+	}
+	var W2 float64
+	for _, wk := range th.W {
+		for _, w := range wk {
+			W2 += float64(w * w)
+		}
+	}
+	J = loss + float64(s.lambda/2*W2)
+	if J-J != 0 {
+		J = math.Inf(1)
+	}
+	return J, loss
+}
+
+// objectiveRows computes p_n and C_n at s.th for the rows lo ≤ n < hi.
+func (s *solver) objectiveRows(lo, hi int) {
+	K := s.K
+	s.th.logitsRows(s.p[lo*K:hi*K], s.X[lo:hi]) // z_n = W·x_n + b
+	for n := lo; n < hi; n++ {
+		z := s.p[n*K : (n+1)*K]
+		ok := allFinite(z)
+		s.C[n] = delta(z, s.y[n]) // C_n, and z = p_n − t_n
+		z[s.y[n]]++
+		if !ok {
+			s.C[n] = math.Inf(1)
+		}
+	}
+}
+
+// gradient writes ∂J/∂θ at the point of the last objective, th, into g:
+//
+//	∂J/∂W = Σ_n a_n·x_nᵀ + λ·W,   ∂J/∂b = Σ_n a_n,   a_n = (f_n/N)·(p_n − t_n)
+func (s *solver) gradient(g, th *Model) {
+	K := s.K
+	for n := range s.N {
+		c := s.factor(n)
+		for k := range K {
+			s.a[n*K+k] = float64(c * s.p[n*K+k])
+		}
+		s.a[n*K+s.y[n]] -= c
+	}
+	s.accumulate(g, th)
+}
+
+// hessian writes the product of the Hessian of J at the point of the last
+// objective with the direction v = (V, c) into out:
+//
+//	H·v = (Σ_n r_n·x_nᵀ + λ·V, Σ_n r_n),   r_n = (f_n/N)·p_n ⊙ (u_n − p_nᵀu_n),   u_n = V·x_n + c
+//
+// u_n is the change of z_n along v, and r_n = (diag(p_n) − p_n·p_nᵀ)·u_n
+// the change of p_n − t_n that it makes (see the package doc).
+func (s *solver) hessian(out, v *Model) {
+	s.pass()
+	s.v = v
+	s.h.loop(s.N, 3, s.hessianPass)
+	s.accumulate(out, v)
+}
+
+// hessianRows computes r_n along s.v, into s.a, for the rows lo ≤ n < hi.
+func (s *solver) hessianRows(lo, hi int) {
+	K := s.K
+	s.v.logitsRows(s.a[lo*K:hi*K], s.X[lo:hi]) // u_n = V·x_n + c
+	for n := lo; n < hi; n++ {
+		u, p := s.a[n*K:(n+1)*K], s.p[n*K:(n+1)*K]
+		var pu float64 // p_nᵀu_n
+		for k := range u {
+			pu += float64(p[k] * u[k])
+		}
+		c := s.factor(n)
+		for k := range u {
+			u[k] = float64(c * float64(p[k]*(u[k]-pu)))
+		}
+	}
+}
+
+// accumulate writes (Σ_n a_n·x_nᵀ + λ·V, Σ_n a_n) into out, a_n in s.a:
+// the second primitive, each sum in the order of n, in tiles of W.
+func (s *solver) accumulate(out, v *Model) {
+	K, D := s.K, s.D
+	s.pass()
+	s.out, s.v = out, v
+	s.h.loop(((K+tileRows-1)/tileRows)*((D+31)/32), 1, s.accumulatePass)
+	clear(out.B)
+	for n := range s.N {
+		for k, ak := range s.a[n*K : (n+1)*K] {
+			out.B[k] += ak
+		}
+	}
+}
+
+// accumulateTiles writes the tiles t0 ≤ t < t1 of s.out.W, in tiles of
+// at most 32 columns, so that a narrow W is shared too: each weight's sum
+// is the same on any tiling.
+func (s *solver) accumulateTiles(t0, t1 int) {
+	K, D := s.K, s.D
+	rows, cols := (K+tileRows-1)/tileRows, (D+31)/32
+	for t := t0; t < t1; t++ {
+		r, col := t/cols, t%cols
+		k0, k1, d0, d1 := r*K/rows, (r+1)*K/rows, col*D/cols, (col+1)*D/cols
+		for _, ok := range s.out.W[k0:k1] {
+			clear(ok[d0:d1])
+		}
+		s.out.descend(s.a, s.X, 0, k0, k1, d0, d1) // −Σ_n a_n·x_nᵀ
+		for k := k0; k < k1; k++ {
+			for d := d0; d < d1; d++ {
+				s.out.W[k][d] = float64(s.lambda*s.v.W[k][d]) - s.out.W[k][d]
+			}
+		}
+	}
+}
+
+// gapOf returns ‖∂J/∂W‖²/(2λ), with ∂J/∂W = μ_W + λ·W for the mean
+// gradient mu of the cross-entropies at th, or mu.W itself for a nil th.
+func (s *solver) gapOf(mu, th *Model) float64 {
+	var q float64
+	for k, gk := range mu.W {
+		for d, g := range gk {
+			if th != nil {
+				g += float64(s.lambda * th.W[k][d])
+			}
+			q += float64(g * g)
+		}
+	}
+	return q / (2 * s.lambda)
+}
+
+// certify sets the biases of th to their optimum for its W, by Newton's
+// method in b alone (polish), and returns J there and the bound
+// ‖∂J/∂W‖²/(2λ) on J − J* (see Train), leaving p_n and s.a as the
+// gradient there made them.
+func (s *solver) certify(th *Model) (J, gap float64) {
+	s.polish(th)
+	J, _ = s.objective(th)
+	s.gradient(s.g, th)
+	return J, s.gapOf(s.g, nil)
+}
+
+// result returns r with the measurement of th: J, max |∂J/∂θ| and the gap.
+func (s *solver) result(r Result, th *Model) Result {
+	r.Objective, _ = s.objective(th)
+	s.gradient(s.g, th)
+	r.Gradient = 0
+	for k, gk := range s.g.W {
+		r.Gradient = max(r.Gradient, maxAbs(gk), math.Abs(s.g.B[k]))
+	}
+	r.Gap = s.gapOf(s.g, nil)
+	return r
+}
+
+// polish takes Newton steps in the biases of th alone, W fixed, until
+// ∂J/∂b stops falling: J is convex in b, with the gradient and Hessian
+//
+//	∂J/∂b = Σ_n (f_n/N)·(p_n − t_n),   ∂²J/∂b² = Σ_n (f_n/N)·(diag(p_n) − p_n·p_nᵀ)
+//
+// from the logits W·x_n, computed once. The Hessian is flat along b + c·1,
+// as J is, and ∂J/∂b has no part along it: the step solves the system
+// with h̄·11ᵀ/K added, h̄ its mean diagonal, which leaves the solution as it
+// is and makes the matrix positive definite.
+func (s *solver) polish(th *Model) {
+	K := s.K
+	s.pass()
+	s.th = &Model{W: th.W, B: s.bd} // W·x_n: biases 0
+	clear(s.bd)
+	s.h.loop(s.N, 3, s.zPass)
+	b, best := th.B, math.Inf(1)
+	trial := s.bH[:K] // free until biasStep
+	for range 50 {
+		J, gmax := s.biasStep(b)
+		if !(gmax < best) || gmax == 0 {
+			return
+		}
+		best = gmax
+		var slope float64 // ∂J/∂bᵀ·Δb = −(the Newton decrement)²
+		for k := range b {
+			slope += float64(s.bg[k] * s.bd[k])
+		}
+		if -slope <= 0x1p-52*J { // the step would change J by less than its rounding
+			return
+		}
+		t := 1.0
+		for ; t > 0x1p-30; t /= 2 {
+			for k := range b {
+				trial[k] = b[k] + float64(t*s.bd[k])
+			}
+			if Jt := s.biasLoss(trial); Jt <= J+float64(1e-4*float64(t*slope)) {
+				copy(b, trial)
+				break
+			}
+		}
+		if t <= 0x1p-30 {
+			return
+		}
+	}
+}
+
+// zRows writes W·x_n + b of s.th into s.a for the rows lo ≤ n < hi.
+func (s *solver) zRows(lo, hi int) {
+	s.th.logitsRows(s.a[lo*s.K:hi*s.K], s.X[lo:hi])
+}
+
+// biasLoss returns the cross-entropy part of J at the biases b, with the
+// logits W·x_n in s.a; it keeps p_n in s.p.
+func (s *solver) biasLoss(b []float64) float64 {
+	K := s.K
+	var loss float64
+	for n := range s.N {
+		z := s.p[n*K : (n+1)*K]
+		for k := range z {
+			z[k] = s.a[n*K+k] + b[k]
+		}
+		C := delta(z, s.y[n])
+		z[s.y[n]]++
+		loss += float64(C * s.factor(n))
+	}
+	if loss-loss != 0 {
+		return math.Inf(1)
+	}
+	return loss
+}
+
+// biasStep measures the cross-entropy part of J at the biases b, its
+// gradient into s.bg and the Newton step into s.bd, and returns the
+// cross-entropy and max |∂J/∂b|.
+func (s *solver) biasStep(b []float64) (J, gmax float64) {
+	K := s.K
+	J = s.biasLoss(b)
+	H, g := s.bH, s.bg
+	clear(H)
+	clear(g)
+	for n := range s.N {
+		p, c := s.p[n*K:(n+1)*K], s.factor(n)
+		for k, pk := range p {
+			cp := float64(c * pk)
+			g[k] += cp
+			H[k*K+k] += cp
+			for l := range k + 1 {
+				H[k*K+l] -= float64(cp * p[l])
+			}
+		}
+		g[s.y[n]] -= c
+	}
+	var h float64
+	for k := range K {
+		h += H[k*K+k] / float64(K)
+		gmax = max(gmax, math.Abs(g[k]))
+	}
+	for k := range K {
+		for l := range k + 1 {
+			H[k*K+l] += h / float64(K)
+		}
+	}
+	if !cholesky(s.bL, H, K) {
+		clear(s.bd)
+		return J, gmax
+	}
+	for k := range K {
+		s.bd[k] = -g[k]
+	}
+	cholSolve(s.bL, s.bd, K)
+	return J, gmax
+}
+
+// cholesky writes the lower triangular L with L·Lᵀ = A into L, for the
+// symmetric K×K matrix A of which it reads the lower triangle, and
+// reports whether A is positive definite to working precision.
+func cholesky(L, A []float64, K int) bool {
+	for j := range K {
+		d := A[j*K+j]
+		for i := range j {
+			d -= float64(L[j*K+i] * L[j*K+i])
+		}
+		if !(d > 0) {
+			return false
+		}
+		L[j*K+j] = math.Sqrt(d)
+		for k := j + 1; k < K; k++ {
+			v := A[k*K+j]
+			for i := range j {
+				v -= float64(L[k*K+i] * L[j*K+i])
+			}
+			L[k*K+j] = v / L[j*K+j]
+		}
+	}
+	return true
+}
+
+// cholSolve overwrites v with the solution of L·Lᵀ·x = v.
+func cholSolve(L, v []float64, K int) {
+	for k := range K {
+		for i := range k {
+			v[k] -= float64(L[k*K+i] * v[i])
+		}
+		v[k] /= L[k*K+k]
+	}
+	for k := K - 1; k >= 0; k-- {
+		for i := k + 1; i < K; i++ {
+			v[k] -= float64(L[i*K+k] * v[i])
+		}
+		v[k] /= L[k*K+k]
+	}
 }
 
 // factors returns the factors f_n = w_n/w̄ of the weights w of N rows, w̄
@@ -1065,15 +1678,15 @@ func (c Config) resolve(N, K, D int) (epochs, batch int, err error) {
 		return 0, 0, fmt.Errorf("%w: %d epochs, want ≥ 1, or 0 for the default", ErrConfig, c.Epochs)
 	case c.BatchSize < 0:
 		return 0, 0, fmt.Errorf("%w: batch size %d, want ≥ 1, or 0 for 1", ErrConfig, c.BatchSize)
-	case !(c.Tolerance >= 0):
-		return 0, 0, fmt.Errorf("%w: tolerance %v, want ≥ 0, or 0 for the default", ErrConfig, c.Tolerance)
+	case !(c.Tolerance >= 0) || math.IsInf(c.Tolerance, 1):
+		return 0, 0, fmt.Errorf("%w: tolerance %v, want a finite ε ≥ 0, or 0 for the default", ErrConfig, c.Tolerance)
 	}
 	epochs, batch = c.Epochs, min(max(c.BatchSize, 1), N)
 	switch {
 	case epochs == 0 && c.ConstantRate:
 		epochs = DefaultEpochs
 	case epochs == 0:
-		epochs = max(1000, int(1e9/(float64(N)*float64(K)*float64(D+1))))
+		epochs = math.MaxInt // the cap on work bounds it
 	}
 	return epochs, batch, nil
 }

@@ -45,14 +45,12 @@ func TestTrainSeparable(t *testing.T) {
 	if L, _ := m.Loss(X, y); L > 0.01 {
 		t.Errorf("Loss after training on a separable set = %v, want < 0.01", L)
 	}
-	// The default sees that the minimum lies at infinity, and says so.
+	// The default refuses λ = 0, where J may have no minimum, and leaves
+	// the model as it was.
 	m = New(3, 2)
 	r, err := m.Train(X, y, Config{Seed: 1})
-	if err != nil || r.Converged || r.Epochs > 10 {
-		t.Errorf("Train(separable, λ = 0) = %+v, %v, want nil and not converged within 10 epochs", r, err)
-	}
-	if acc, err := m.Accuracy(X, y); err != nil || acc != 1 {
-		t.Errorf("Accuracy after the default on a separable set = %v, %v, want 1", acc, err)
+	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "ConstantRate") || r.Converged || !sameModel(m, New(3, 2)) {
+		t.Errorf("Train(separable, λ = 0) = %+v, %v, want ErrConfig naming ConstantRate, the model untouched", r, err)
 	}
 }
 
@@ -72,7 +70,7 @@ func TestTrainMonotone(t *testing.T) {
 		lr := 0.5 / (r2/2 + lambda)
 		m := New(3, 4)
 		prev := math.Log(3) // J at W = 0, b = 0
-		_, err := m.Train(X, y, Config{LearningRate: lr, Epochs: 200, BatchSize: len(X), L2: lambda, Progress: func(epoch int, _ float64) error {
+		_, err := m.Train(X, y, Config{LearningRate: lr, ConstantRate: true, Epochs: 200, BatchSize: len(X), L2: lambda, Progress: func(epoch int, _ float64) error {
 			L, err := m.Loss(X, y)
 			if err != nil {
 				return err
@@ -100,7 +98,7 @@ func TestTrainReproducible(t *testing.T) {
 	for _, batch := range []int{1, 3, 40} {
 		train := func(seed uint64) *Model {
 			m := New(4, 3)
-			if _, err := m.Train(X, y, Config{LearningRate: 0.1, Epochs: 3, BatchSize: batch, L2: 0.01, Seed: seed}); err != nil {
+			if _, err := m.Train(X, y, Config{LearningRate: 0.1, ConstantRate: true, Epochs: 3, BatchSize: batch, L2: 0.01, Seed: seed}); err != nil {
 				t.Fatal(err)
 			}
 			return m
@@ -156,7 +154,7 @@ func TestTrainProgress(t *testing.T) {
 	m = New(3, 3)
 	var kept *Model
 	calls := 0
-	_, err = m.Train(X, y, Config{Epochs: 10, Progress: func(epoch int, _ float64) error {
+	_, err = m.Train(X, y, Config{Epochs: 10, L2: 0.01, Tolerance: 1e-300, Progress: func(epoch int, _ float64) error {
 		calls++
 		if epoch == 3 {
 			kept = clone(m)
@@ -171,7 +169,7 @@ func TestTrainProgress(t *testing.T) {
 	// Any other error ends training and comes back wrapped.
 	errMine := errors.New("mine")
 	m = New(3, 3)
-	_, err = m.Train(X, y, Config{Epochs: 10, Progress: func(epoch int, _ float64) error {
+	_, err = m.Train(X, y, Config{Epochs: 10, L2: 0.01, Tolerance: 1e-300, Progress: func(epoch int, _ float64) error {
 		if epoch == 2 {
 			kept = clone(m)
 			return errMine
@@ -186,7 +184,7 @@ func TestTrainProgress(t *testing.T) {
 	// an error that wraps it is still an error, and comes back whole.
 	for _, stop := range []error{errors.Join(errMine, ErrStop), fmt.Errorf("early: %w", ErrStop)} {
 		m = New(3, 3)
-		_, err = m.Train(X, y, Config{Epochs: 10, Progress: func(int, float64) error { return stop }})
+		_, err = m.Train(X, y, Config{Epochs: 10, L2: 0.01, Progress: func(int, float64) error { return stop }})
 		if err == nil || !errors.Is(err, stop) || !strings.Contains(err.Error(), "epoch 1") {
 			t.Errorf("Progress returning %q: Train = %v, want it wrapped, naming epoch 1", stop, err)
 		}
@@ -212,9 +210,9 @@ func TestTrainErrors(t *testing.T) {
 		{"long row", [][]float64{{1, 2}, {3, 4}, {5, 6, 7}}, y, Config{}, ErrShape, []string{"row 2", "3 features"}},
 		{"negative label", X, []int{0, -1, 2}, Config{}, ErrLabel, []string{"row 1", "label -1", "[0, 3)"}},
 		{"label K", X, []int{0, 1, 3}, Config{}, ErrLabel, []string{"row 2", "label 3"}},
-		{"NaN feature", [][]float64{{1, 2}, {3, 4}, {5, nan}}, y, Config{}, ErrValue, []string{"row 2", "feature 1", "NaN"}},
-		{"+Inf feature", [][]float64{{inf, 2}, {3, 4}, {5, 6}}, y, Config{}, ErrValue, []string{"row 0", "feature 0", "+Inf"}},
-		{"-Inf feature", [][]float64{{1, 2}, {3, math.Inf(-1)}, {5, 6}}, y, Config{}, ErrValue, []string{"row 1", "feature 1", "-Inf"}},
+		{"NaN feature", [][]float64{{1, 2}, {3, 4}, {5, nan}}, y, Config{L2: 1e-3}, ErrValue, []string{"row 2", "feature 1", "NaN"}},
+		{"+Inf feature", [][]float64{{inf, 2}, {3, 4}, {5, 6}}, y, Config{L2: 1e-3}, ErrValue, []string{"row 0", "feature 0", "+Inf"}},
+		{"-Inf feature", [][]float64{{1, 2}, {3, math.Inf(-1)}, {5, 6}}, y, Config{L2: 1e-3}, ErrValue, []string{"row 1", "feature 1", "-Inf"}},
 		{"negative learning rate", X, y, Config{LearningRate: -0.1}, ErrConfig, []string{"learning rate -0.1", "η > 0, or 0 for the default"}},
 		{"NaN learning rate", X, y, Config{LearningRate: nan}, ErrConfig, []string{"learning rate NaN"}},
 		{"infinite learning rate", X, y, Config{LearningRate: inf}, ErrConfig, []string{"learning rate +Inf"}},
@@ -223,10 +221,14 @@ func TestTrainErrors(t *testing.T) {
 		{"negative L2", X, y, Config{L2: -1e-3}, ErrConfig, []string{"L2 -0.001"}},
 		{"NaN L2", X, y, Config{L2: nan}, ErrConfig, []string{"L2 NaN"}},
 		{"infinite L2", X, y, Config{L2: inf}, ErrConfig, []string{"L2 +Inf"}},
-		{"ηλ = 3", X, y, Config{LearningRate: 3, L2: 1, Epochs: 50}, ErrConfig, []string{"ηλ = 3", "want ηλ < 2"}},
-		{"ηλ = 1000", X, y, Config{LearningRate: 1e3, L2: 1, Epochs: 5}, ErrConfig, []string{"ηλ = 1000"}},
-		{"ηλ = 2", X, y, Config{LearningRate: 0.5, L2: 4}, ErrConfig, []string{"ηλ = 2"}},
-		{"η = 0.01, λ = 200", X, y, Config{LearningRate: 0.01, L2: 200}, ErrConfig, []string{"ηλ = 2"}},
+		{"ηλ = 3", X, y, Config{LearningRate: 3, ConstantRate: true, L2: 1, Epochs: 50}, ErrConfig, []string{"ηλ = 3", "want ηλ < 2"}},
+		{"ηλ = 1000", X, y, Config{LearningRate: 1e3, ConstantRate: true, L2: 1, Epochs: 5}, ErrConfig, []string{"ηλ = 1000"}},
+		{"ηλ = 2", X, y, Config{LearningRate: 0.5, ConstantRate: true, L2: 4}, ErrConfig, []string{"ηλ = 2"}},
+		{"η = 0.01, λ = 200", X, y, Config{LearningRate: 0.01, ConstantRate: true, L2: 200}, ErrConfig, []string{"ηλ = 2"}},
+		{"default with λ = 0", X, y, Config{}, ErrConfig, []string{"L2 0", "λ > 0", "ConstantRate"}},
+		{"default with a learning rate", X, y, Config{LearningRate: 0.1, L2: 1e-3}, ErrConfig, []string{"learning rate 0.1", "ConstantRate"}},
+		{"infinite tolerance", X, y, Config{L2: 1e-3, Tolerance: inf}, ErrConfig, []string{"tolerance +Inf"}},
+		{"NaN tolerance", X, y, Config{L2: 1e-3, Tolerance: nan}, ErrConfig, []string{"tolerance NaN"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -339,7 +341,7 @@ func TestBatchGradient(t *testing.T) {
 		for _, trained := range []bool{false, true} {
 			m := randModel(rng, K, D, 0.5)
 			if trained {
-				if _, err := m.Train(X, y, Config{LearningRate: 0.2, Epochs: 4, BatchSize: 3, L2: lambda, Seed: 2}); err != nil {
+				if _, err := m.Train(X, y, Config{LearningRate: 0.2, ConstantRate: true, Epochs: 4, BatchSize: 3, L2: lambda, Seed: 2}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -393,11 +395,19 @@ func TestTrainAllocs(t *testing.T) {
 			m := New(sh.K, sh.D)
 			fewest := math.Inf(1)
 			for range 3 {
-				fewest = min(fewest, testing.AllocsPerRun(3, func() {
-					if _, err := m.Train(X, y, Config{LearningRate: 0.01, Epochs: epochs, BatchSize: batch, L2: 0.01, Tolerance: 1e-300}); err != nil {
-						t.Fatal(err)
+				for i, c := range []Config{
+					{LearningRate: 0.01, ConstantRate: true, Epochs: epochs, BatchSize: batch, L2: 0.01},
+					{Epochs: epochs, BatchSize: batch, L2: 0.01, Tolerance: 1e-300}, // the default, Newton's method here
+				} {
+					if i == 1 && sh.D > 100 {
+						continue
 					}
-				}))
+					fewest = min(fewest, testing.AllocsPerRun(3, func() {
+						if _, err := m.Train(X, y, c); err != nil {
+							t.Fatal(err)
+						}
+					}))
+				}
 			}
 			return fewest
 		}
@@ -419,7 +429,7 @@ func TestTrainAllocs(t *testing.T) {
 		var before, after runtime.MemStats
 		m := New(10, 100)
 		runtime.ReadMemStats(&before)
-		if _, err := m.Train(X, y, Config{Epochs: epochs, BatchSize: 32}); err != nil {
+		if _, err := m.Train(X, y, Config{Epochs: epochs, BatchSize: 32, L2: 1e-3, Tolerance: 1e-300}); err != nil {
 			t.Fatal(err)
 		}
 		runtime.ReadMemStats(&after)
@@ -616,10 +626,17 @@ func TestTrainCores(t *testing.T) {
 		for _, batch := range []int{1, 16, 32, sh.N} {
 			var first *Model
 			var firstLoss float64
-			for _, procs := range []int{1, 2, 3, 16} {
+			for i, procs := range []int{1, 2, 3, 16, 1, 2, 3, 16} {
+				if i == 4 { // the default, after the plain loop
+					first = nil
+				}
 				runtime.GOMAXPROCS(procs)
 				m := New(sh.K, sh.D)
-				if _, err := m.Train(X, y, Config{LearningRate: 0.01, Epochs: 2, BatchSize: batch, L2: 1e-3, Seed: 5}); err != nil {
+				c := Config{LearningRate: 0.01, ConstantRate: true, Epochs: 2, BatchSize: batch, L2: 1e-3, Seed: 5}
+				if i >= 4 {
+					c.LearningRate, c.ConstantRate = 0, false
+				}
+				if _, err := m.Train(X, y, c); err != nil {
 					t.Fatal(err)
 				}
 				L, err := m.Loss(X, y)
@@ -659,13 +676,13 @@ func TestTrainEdgeShapes(t *testing.T) {
 		X    [][]float64
 		y    []int
 		c    Config
-		p0   []float64 // if not nil, the probabilities wanted for X[0], within 1e-3
+		p0   []float64 // if not nil, the probabilities wanted for X[0], within 1e-3; −1 for any
 	}{
-		{"K=2", 2, 3, X2, y2, Config{LearningRate: 0.1, Epochs: 5}, nil},
-		{"K=1000", 1000, 2, Xwide, ywide, Config{LearningRate: 0.1, Epochs: 5, BatchSize: 4}, nil},
-		{"D=1", 3, 1, X1, y1, Config{LearningRate: 0.1, Epochs: 5}, nil},
-		{"N=1", 3, 2, [][]float64{{1, -1}}, []int{2}, Config{LearningRate: 0.1, Epochs: 20}, nil},
-		{"batch > N", 3, 1, X1, y1, Config{LearningRate: 0.1, Epochs: 5, BatchSize: 1000}, nil},
+		{"K=2", 2, 3, X2, y2, Config{LearningRate: 0.1, ConstantRate: true, Epochs: 5}, nil},
+		{"K=1000", 1000, 2, Xwide, ywide, Config{LearningRate: 0.1, ConstantRate: true, Epochs: 5, BatchSize: 4}, nil},
+		{"D=1", 3, 1, X1, y1, Config{LearningRate: 0.1, ConstantRate: true, Epochs: 5}, nil},
+		{"N=1", 3, 2, [][]float64{{1, -1}}, []int{2}, Config{LearningRate: 0.1, ConstantRate: true, Epochs: 20}, nil},
+		{"batch > N", 3, 1, X1, y1, Config{LearningRate: 0.1, ConstantRate: true, Epochs: 5, BatchSize: 1000}, nil},
 		// Class 2 never occurs: its logit is pushed down, and stays finite.
 		{"absent label", 3, 1, X1, func() []int {
 			y := make([]int, len(y1))
@@ -673,10 +690,10 @@ func TestTrainEdgeShapes(t *testing.T) {
 				y[n] = y1[n] % 2
 			}
 			return y
-		}(), Config{LearningRate: 0.1, Epochs: 20, L2: 1e-3}, nil},
+		}(), Config{L2: 1e-3}, []float64{-1, -1, 0}},
 		// The same row with three labels: the best model predicts their
 		// frequencies, 5:3:2.
-		{"identical rows", 3, 3, same, []int{0, 1, 2, 0, 1, 0, 2, 0, 1, 0}, Config{LearningRate: 0.05, Epochs: 2000, BatchSize: 10}, []float64{0.5, 0.3, 0.2}},
+		{"identical rows", 3, 3, same, []int{0, 1, 2, 0, 1, 0, 2, 0, 1, 0}, Config{LearningRate: 0.05, ConstantRate: true, Epochs: 2000, BatchSize: 10}, []float64{0.5, 0.3, 0.2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -694,7 +711,7 @@ func TestTrainEdgeShapes(t *testing.T) {
 			if tt.p0 != nil {
 				p := m.Probabilities(nil, tt.X[0])
 				for k := range p {
-					if math.Abs(p[k]-tt.p0[k]) > 1e-3 {
+					if tt.p0[k] >= 0 && math.Abs(p[k]-tt.p0[k]) > 1e-3 || tt.p0[k] == 0 && p[k] != 0 {
 						t.Errorf("Probabilities(x_0) = %.4f, want %v within 1e-3", p, tt.p0)
 						break
 					}
@@ -720,7 +737,7 @@ func TestTrainBadModel(t *testing.T) {
 		m := New(2, 2)
 		tt.set(m)
 		before := clone(m)
-		_, err := m.Train(X, y, Config{})
+		_, err := m.Train(X, y, Config{L2: 1e-3})
 		if !errors.Is(err, ErrValue) || !strings.Contains(err.Error(), tt.words) {
 			t.Errorf("%s: Train = %v, want ErrValue naming %q", tt.name, err, tt.words)
 		}
@@ -740,10 +757,8 @@ func TestConfigDefaults(t *testing.T) {
 			t.Errorf("LearningRate(X, %d, 0.1) = %v, %v, want 1/L = %v", batch, eta, err, want)
 		}
 	}
-	eta1, _ := LearningRate(X, 1, 0.1)
 	for _, tt := range []struct{ zero, written Config }{
-		{Config{}, Config{LearningRate: 1 / plainL(X, 0), Epochs: 4_166_666 /* ⌊10⁹/(N·K·(D + 1))⌋ */, BatchSize: 1, L2: 0, Tolerance: DefaultTolerance, Seed: 0}},
-		{Config{L2: 0.1}, Config{LearningRate: eta1, L2: 0.1, Tolerance: DefaultTolerance}},
+		{Config{L2: 0.1}, Config{BatchSize: 1, L2: 0.1, Tolerance: DefaultTolerance, Seed: 0}},
 		{Config{ConstantRate: true}, Config{LearningRate: 1 / plainL(X, 0), Epochs: DefaultEpochs, ConstantRate: true}},
 	} {
 		a, b := New(3, 3), New(3, 3)
@@ -766,46 +781,59 @@ func TestConfigDefaults(t *testing.T) {
 
 // TestTrainCertificate checks what the default's Result says against
 // independent measurements: Objective is Loss + (λ/2)·‖W‖² of the model
-// returned, Gradient is max |∂J/∂θ| from refGradient over all rows,
-// Converged holds exactly when Gradient ≤ Tolerance, and with it J is
-// within ‖∇J‖²/(2λ) of the minimum, which a far longer run finds (the
-// bound with μ = λ, which holds here: the biases curve by more).
+// returned, Gradient is max |∂J/∂θ| and Gap is ‖∂J/∂W‖²/(2λ), both from
+// refGradient over all rows; Converged holds exactly when Gap ≤
+// Tolerance·J; and J − J* ≤ Gap, J* from a run to a tolerance of 1e-15.
+// The shapes take Newton's method (N·K·(D + 1) small) and SVRG (large),
+// at every batch size.
 func TestTrainCertificate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(37, 37))
-	X, y := randData(rng, 200, 4, 3)
-	all := make([]int, len(X))
-	for i := range all {
-		all[i] = i
-	}
-	for _, lambda := range []float64{0.01, 0.001} {
-		for _, batch := range []int{1, 32, 200} {
-			m := New(3, 4)
-			r, err := m.Train(X, y, Config{L2: lambda, BatchSize: batch, Seed: 1})
-			if err != nil || !r.Converged {
-				t.Fatalf("λ %g batch %d: Train = %+v, %v, want converged", lambda, batch, r, err)
+	for _, sh := range []struct{ N, D, K int }{{200, 4, 3}, {3000, 600, 10}} {
+		if testing.Short() && sh.N > 1000 {
+			continue
+		}
+		X, y := randData(rng, sh.N, sh.D, sh.K)
+		all := make([]int, len(X))
+		for i := range all {
+			all[i] = i
+		}
+		for _, lambda := range []float64{0.01, 0.001} {
+			best := New(sh.K, sh.D)
+			rb, err := best.Train(X, y, Config{L2: lambda, Tolerance: 1e-15, Seed: 2}) // to rounding
+			if err != nil {
+				t.Fatal(err)
 			}
-			L, _ := m.Loss(X, y)
-			if J := L + lambda/2*sqNorm(m); math.Abs(r.Objective-J) > 1e-15*J {
-				t.Errorf("λ %g batch %d: Result.Objective = %v, want Loss + (λ/2)‖W‖² = %v", lambda, batch, r.Objective, J)
-			}
-			G := New(3, 4)
-			refGradient(m, G, X, y, all, lambda)
-			var g, g2 float64
-			for k := range G.W {
-				for _, gd := range append(G.W[k], G.B[k]) {
-					g, g2 = max(g, math.Abs(gd)), g2+gd*gd
+			for _, batch := range []int{1, 32, sh.N} {
+				m := New(sh.K, sh.D)
+				r, err := m.Train(X, y, Config{L2: lambda, BatchSize: batch, Seed: 1})
+				if err != nil || !r.Converged {
+					t.Fatalf("%v λ %g batch %d: Train = %+v, %v, want converged", sh, lambda, batch, r, err)
 				}
-			}
-			if math.Abs(r.Gradient-g) > 1e-9*g {
-				t.Errorf("λ %g batch %d: Result.Gradient = %v, want max |∂J/∂θ| = %v", lambda, batch, r.Gradient, g)
-			}
-			if r.Gradient > DefaultTolerance {
-				t.Errorf("λ %g batch %d: converged with max |∂J/∂θ| = %v > %v", lambda, batch, r.Gradient, DefaultTolerance)
-			}
-			best := New(3, 4)
-			rb, _ := best.Train(X, y, Config{L2: lambda, Tolerance: 1e-12, Seed: 2, Epochs: 2000}) // to rounding
-			if gap := r.Objective - rb.Objective; gap > g2/(2*lambda) || gap < -1e-15 {
-				t.Errorf("λ %g batch %d: J − J* = %v, want within [0, ‖∇J‖²/(2λ) = %v]", lambda, batch, gap, g2/(2*lambda))
+				L, _ := m.Loss(X, y)
+				if J := L + lambda/2*sqNorm(m); math.Abs(r.Objective-J) > 1e-15*J {
+					t.Errorf("%v λ %g batch %d: Result.Objective = %v, want Loss + (λ/2)‖W‖² = %v", sh, lambda, batch, r.Objective, J)
+				}
+				G := New(sh.K, sh.D)
+				refGradient(m, G, X, y, all, lambda)
+				var g, gW2 float64
+				for k := range G.W {
+					for _, gd := range G.W[k] {
+						g, gW2 = max(g, math.Abs(gd)), gW2+gd*gd
+					}
+					g = max(g, math.Abs(G.B[k]))
+				}
+				if math.Abs(r.Gradient-g) > 1e-9*g {
+					t.Errorf("%v λ %g batch %d: Result.Gradient = %v, want max |∂J/∂θ| = %v", sh, lambda, batch, r.Gradient, g)
+				}
+				if gap := gW2 / (2 * lambda); math.Abs(r.Gap-gap) > 1e-6*gap {
+					t.Errorf("%v λ %g batch %d: Result.Gap = %v, want ‖∂J/∂W‖²/(2λ) = %v", sh, lambda, batch, r.Gap, gap)
+				}
+				if r.Gap > DefaultTolerance*r.Objective {
+					t.Errorf("%v λ %g batch %d: converged with Gap %v > Tolerance·J = %v", sh, lambda, batch, r.Gap, DefaultTolerance*r.Objective)
+				}
+				if gap := r.Objective - rb.Objective; gap > r.Gap || gap < -1e-15 {
+					t.Errorf("%v λ %g batch %d: J − J* = %v, want within [0, Gap = %v]", sh, lambda, batch, gap, r.Gap)
+				}
 			}
 		}
 	}
@@ -1017,11 +1045,11 @@ func TestTrainMemory(t *testing.T) {
 		// and the order, and a scratch with N·(K + 2) numbers for z_n,
 		// a_n, max|z_n| and C_n.
 		{Config{ConstantRate: true, Epochs: 2, BatchSize: N}, 8*K*D + 24*N + 2*8*N + 8*N*(K+2)},
-		// The default: four copies of the model (the weights it was
-		// called with, the snapshot and two mean gradients), two
-		// measurements of N·(K + 2) numbers and N bools each, L_n and the
-		// draws' running sums.
-		{Config{Epochs: 2, BatchSize: N}, 4*8*K*D + 2*(8*N*(K+2)+N) + 2*8*N},
+		// The default, Newton's method here: eight copies of the model
+		// (the weights it was called with, the gradient and six vectors
+		// of conjugate gradients), p_n, a_n and C_n, L_n, and the
+		// features' means and deviations.
+		{Config{Epochs: 2, BatchSize: N, L2: 1e-3}, 8*8*K*D + 8*(2*N*K+N) + 8*N + 2*8*D},
 	} {
 		m := New(K, D)
 		var before, after runtime.MemStats
@@ -1148,11 +1176,11 @@ func TestTrainLeavesNoGoroutine(t *testing.T) {
 	X[40][3] = math.NaN()
 	before := runtime.NumGoroutine()
 	for name, c := range map[string]Config{
-		"done":           {Epochs: 2, BatchSize: 32},
-		"ErrStop":        {Epochs: 5, BatchSize: 32, Progress: func(int, float64) error { return ErrStop }},
-		"Progress error": {Epochs: 5, BatchSize: 32, Progress: func(int, float64) error { return errors.New("no") }},
-		"own error":      {LearningRate: 0.1, Epochs: 2, BatchSize: 32}, // a step meets the NaN
-		"panic":          {Epochs: 5, BatchSize: 32, Progress: func(int, float64) error { panic("hook") }},
+		"done":           {Epochs: 2, BatchSize: 32, L2: 1e-3},
+		"ErrStop":        {Epochs: 5, BatchSize: 32, L2: 1e-3, Progress: func(int, float64) error { return ErrStop }},
+		"Progress error": {Epochs: 5, BatchSize: 32, L2: 1e-3, Progress: func(int, float64) error { return errors.New("no") }},
+		"own error":      {LearningRate: 0.1, ConstantRate: true, Epochs: 2, BatchSize: 32}, // a step meets the NaN
+		"panic":          {Epochs: 5, BatchSize: 32, L2: 1e-3, Progress: func(int, float64) error { panic("hook") }},
 	} {
 		Xn := X[:32]
 		if name == "own error" {
@@ -1456,9 +1484,9 @@ func TestTrainEdges(t *testing.T) {
 		{"absent class", 3, X, absent, Config{L2: 0.01, Seed: 1}, true},
 		{"one class", 3, X, make([]int, len(X)), Config{L2: 0.01, Seed: 1}, false},
 		{"one row, K = 1000", 1000, X[:1], y[:1], Config{L2: 0.01, Seed: 1}, false},
-		{"subnormal weights", 3, X[:3], y[:3], Config{L2: 0.01, LearningRate: 0.1, SampleWeights: []float64{5e-324, 0, 0}}, false},
+		{"subnormal weights", 3, X[:3], y[:3], Config{L2: 0.01, SampleWeights: []float64{5e-324, 0, 0}}, false},
 		{"short last batch", 3, X, y, Config{L2: 0.01, BatchSize: 25, Seed: 1}, true},
-		{"full batch, λ = 0, overlapping", 3, X, y, Config{BatchSize: len(X), Seed: 1}, true},
+		{"full batch, λ = 1e-8, overlapping", 3, X, y, Config{BatchSize: len(X), L2: 1e-8, Seed: 1}, true},
 	} {
 		m := New(tt.K, len(tt.X[0]))
 		r, err := m.Train(tt.X, tt.y, tt.c)
