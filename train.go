@@ -1150,7 +1150,7 @@ func (s *solver) precondition(z, r *Model) {
 		var c float64
 		for d, rd := range rk {
 			v := float64(rd/s.sig[d]) - float64(r.B[k]*(s.mu[d]/s.sig[d])) // Tᵀ
-			z.W[k][d] = v / s.sig[d]                                         // T
+			z.W[k][d] = v / s.sig[d]                                       // T
 			c += float64(z.W[k][d] * s.mu[d])
 		}
 		z.B[k] = r.B[k] - c
@@ -1215,8 +1215,8 @@ type solver struct {
 	C       []float64 // C_n
 	mu, sig []float64 // the features' means and deviations, for newton's preconditioner
 	h       *crew
-	work    float64 // multiply-adds done
-	maxWork float64 // and the cap on them
+	work    float64   // multiply-adds done
+	maxWork float64   // and the cap on them
 	bH, bL  []float64 // the K×K Hessian of J in b, and its Cholesky factor
 	bg, bd  []float64 // ∂J/∂b, and the step of b
 	g       *Model    // ∂J/∂θ at the point last measured
@@ -1224,7 +1224,7 @@ type solver struct {
 	// The passes, bound once so that a pass allocates nothing, and the
 	// models they read: objectiveRows reads th, hessianRows v, and
 	// accumulateTiles writes out with v.
-	th, v, out                                      *Model
+	th, v, out                                        *Model
 	objectivePass, hessianPass, accumulatePass, zPass func(lo, hi int)
 }
 
