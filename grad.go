@@ -62,7 +62,7 @@ func delta(z []float64, label int) float64 {
 		}
 		s += ek // s = Σ_k e_k
 	}
-	C := (m - zl) + math.Log1p(r) // C = (m − z_label) + log(1 + r)
+	C := (m - zl) + log1p(r) // C = (m − z_label) + log(1 + r)
 	for k := range z {
 		z[k] /= s // p_k = e_k / s
 	}

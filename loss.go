@@ -44,7 +44,7 @@ func CrossEntropy(z []float64, label int) float64 {
 		return -logProbInf(z[label], countInf(z))
 	}
 	// C = log Σ_k exp(z_k) − z_label = (m − z_label) + log Σ_k exp(z_k − m)
-	return (m - z[label]) + math.Log1p(expSum(z, m, kmax))
+	return (m - z[label]) + log1p(expSum(z, m, kmax))
 }
 
 // CrossEntropyTarget returns the cross-entropy between a target t over the
@@ -95,7 +95,7 @@ func CrossEntropyTarget(z, t []float64) float64 {
 		return C
 	}
 	// −log p_i = (m − z_i) + l, with l = log Σ_k exp(z_k − m).
-	l := math.Log1p(expSum(z, m, kmax))
+	l := log1p(expSum(z, m, kmax))
 	for i, ti := range t {
 		if ti != 0 { // 0·log 0 = 0 (a NaN t_i is kept: NaN != 0)
 			C += float64(ti * ((m - z[i]) + l))

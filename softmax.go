@@ -272,7 +272,7 @@ func LogSoftmax(dst, z []float64) []float64 {
 		return lp
 	}
 	// log Σ_i exp(z_i − m) = log(1 + r), r the sum without the maximum's 1.
-	l := math.Log1p(expSum(z, m, kmax))
+	l := log1p(expSum(z, m, kmax))
 	for k, zk := range z {
 		lp[k] = (zk - m) - l
 	}
@@ -306,7 +306,25 @@ func LogSumExp(z []float64) float64 {
 	if math.IsNaN(m) || math.IsInf(m, 0) {
 		return m
 	}
-	return m + math.Log1p(expSum(z, m, kmax))
+	return m + log1p(expSum(z, m, kmax))
+}
+
+// log1p returns log(1 + r) for r ≥ 0, the sums of exponentials of the
+// functions above, to within a few ulps:
+//
+//	log1p(r) = log(u)·(r/(u − 1)),   u = 1 + r rounded,   and r itself if u = 1
+//
+// The factor r/(u − 1) undoes the rounding of 1 + r, whose error would
+// otherwise swamp a tiny r (Goldberg, 1991, Theorem 4). math.Log1p, pure
+// Go, compiles to fused multiply-adds under GOAMD64=v3 and gives other
+// last bits there; math.Log is the same machine code at every level, and
+// this has no sum of products to fuse, so every build gives the same bits.
+func log1p(r float64) float64 {
+	u := 1 + r
+	if u == 1 {
+		return r
+	}
+	return math.Log(u) * (r / (u - 1))
 }
 
 // maxIndex returns m = max_k z_k and the first k at which it occurs. If z
