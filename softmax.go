@@ -956,8 +956,14 @@ func (m *Model) UnmarshalJSON(data []byte) error {
 	case len(B) != K:
 		return fmt.Errorf("%w: decoded model has %d biases, want %d", ErrShape, len(B), K)
 	}
-	if bytes.Contains(data, []byte("null")) { // a valid document has none, and encoding/json reads it as 0
-		return fmt.Errorf("%w: decoded model has null in place of a weight or bias", ErrValue)
+	// encoding/json reads a null number as 0. Where the document holds a
+	// null at all, W and B are read again as they were written; the rows
+	// are known not to be null, so a null there is a weight's or a bias's.
+	if bytes.Contains(data, []byte("null")) {
+		var raw struct{ W, B json.RawMessage }
+		if json.Unmarshal(data, &raw) != nil || bytes.Contains(raw.W, []byte("null")) || bytes.Contains(raw.B, []byte("null")) {
+			return fmt.Errorf("%w: decoded model has null in place of a weight or bias", ErrValue)
+		}
 	}
 	m.W, m.B = matrix(slices.Concat(W...), K, D), B
 	return nil

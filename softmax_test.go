@@ -878,6 +878,21 @@ func TestJSONMemory(t *testing.T) {
 	}
 }
 
+// TestJSONNullElsewhere checks that a valid model inside a document with
+// "null" in another field, as a string or as a value, decodes: only a
+// null weight, bias or row is refused.
+func TestJSONNullElsewhere(t *testing.T) {
+	for _, doc := range []string{
+		`{"W":[[1,2],[3,4]],"B":[5,6],"Note":"nullable"}`,
+		`{"Note":null,"W":[[1,2],[3,4]],"B":[5,6]}`,
+	} {
+		var m Model
+		if err := json.Unmarshal([]byte(doc), &m); err != nil || !allBits(m.W[1], []float64{3, 4}) || !allBits(m.B, []float64{5, 6}) {
+			t.Errorf("json.Unmarshal(%s) = %v, model %v %v, want nil and W[1] = [3 4], B = [5 6]", doc, err, m.W, m.B)
+		}
+	}
+}
+
 // TestJSONNull checks that the JSON null leaves a Model as it is, as
 // encoding/json does for every other type, so that a struct holding a
 // Model can be decoded from a document where it is null.
