@@ -96,48 +96,34 @@
 //
 // # Step size
 //
-// Differentiating ∂C/∂z_k = p_k − t_k once more gives ∂²C/∂z∂zᵀ =
-// diag(p) − p·pᵀ ≤ ½·I (Böhning, 1992), and z is linear in x̃ = (x, 1), so
-// along a step of (W, b) of unit length f_n·C_n curves by at most L_n − λ,
-// and J by at most L, their mean:
+// Differentiating ∂C/∂z_k = p_k − t_k once more gives the Hessian of the
+// cross-entropy in the logits,
+//
+//	∂²C/∂z∂zᵀ = diag(p) − p·pᵀ ≤ ½·I   (Böhning, 1992)
+//
+// and z is linear in x̃ = (x, 1), so along a step of (W, b) of unit length
+// f_n·C_n curves by at most L_n − λ, and J by at most L, their mean:
 //
 //	L_n = ½·f_n·‖x̃_n‖² + λ,   L = mean_n L_n
 //
-// A gradient step of η on a function that curves by at most 2/η moves the
-// weights no farther from its minimum along any direction. The step
-// η = 1/L ([LearningRate]) is that for J, and for any batch, whose average
-// curves no more than its rows. Each step multiplies W by 1 − ηλ: Step
-// and Train refuse ηλ ≥ 2. Features of very different spreads make the
-// steps crawl along the flattest: standardise them ([MeanStd],
+// The step η = 1/L ([LearningRate]) is safe for J and for any batch, whose
+// average curves no more than its rows. Each step multiplies W by 1 − ηλ:
+// Step and Train refuse ηλ ≥ 2. Features of very different spreads make
+// the steps crawl along the flattest: standardise them ([MeanStd],
 // [Standardize], and [Model.Fold] to take raw rows after).
 //
-// # The default: variance-reduced steps and a certificate
+// # Hessian-vector products
 //
-// A step on a few rows follows J's gradient only on average. SVRG
-// (Johnson and Zhang, 2013) removes the noise: at a snapshot W̃ it keeps
-// each row's error ã_n = f_n·(p̃_n − t_n) and the exact mean gradient
-// μ = (1/N)·Σ_n ã_n·x̃_nᵀ, and a step on the row n, drawn with probability
-// q_n, takes
+// The same second derivative, by the chain rule through z_n = W·x_n + b,
+// gives the product of the Hessian of J with a direction (V, c) of the
+// weights and biases, at the cost of about two passes over the data:
 //
-//	g = μ + λ·W + (f_n·(p_n − t_n) − ã_n)·x̃_nᵀ/(N·q_n)
+//	u_n = V·x_n + c                         the change of z_n along (V, c)
+//	r_n = (f_n/N)·p_n ⊙ (u_n − p_nᵀu_n)     = (f_n/N)·(diag(p_n) − p_n·p_nᵀ)·u_n
+//	H·(V, c) = (Σ_n r_n·x_nᵀ + λ·V, Σ_n r_n)
 //
-// whose mean over the draws is ∂J/∂W, and whose noise vanishes as W and W̃
-// approach the minimum: for λ > 0 the steps converge to it at a linear
-// rate. The rows are drawn by half of 1/N and half of their curvature,
-// q_n = ½/N + ½·L_n/(N·L) (Schmidt et al., 2015), so that a row's term
-// curves by at most (L_n − λ)/(N·q_n) < 2·L, and η = 1/L is safe for every
-// row, sample weight and batch. Each epoch takes steps on 2N rows drawn
-// (a full batch, one step of the exact gradient), then reads X once to
-// measure J and ∂J/∂θ; the new weights become the snapshot if J fell, and
-// are put back if not. A batch S tries steps of |S|·η first, halving them
-// after each epoch that does not lower J, down to η.
-//
-// The measurement is the certificate: Train stops when max |∂J/∂θ| is at
-// most Config.Tolerance, and returns that model, J and the gradient in
-// [Result]. J curves by at least λ along W, and J − J* ≤ ‖∇J‖²/(2μ) for a
-// J that curves by at least μ along every direction that changes it (the
-// biases, unpenalised, curve by what the data give; J is flat along
-// b + c·1, where its gradient is 0).
+// the gradient's own form, Σ_n a_n·x_nᵀ, with r_n for a_n. Newton's
+// method in [Model.Train] solves H·v = −∇J with it.
 //
 // [Model.Loss] and [Model.Accuracy] measure a model, and its JSON form is
 // that of its fields, {"W":[…],"B":[…]}.

@@ -492,31 +492,32 @@ const (
 )
 
 // Config sets how [Model.Train] trains. Every zero field means its
-// documented default, and the defaults train to the minimum of J, to
-// within Tolerance (standardise the features: see [MeanStd]).
+// documented default but L2, which the default needs above 0; with it,
+// the defaults train to the minimum of J, within Tolerance·J.
 type Config struct {
-	// LearningRate is the step size η > 0. Zero means [LearningRate] of
-	// the rows and L2 (with SampleWeights, the rows weighted as for J).
-	// ηλ must be below 2.
+	// LearningRate is the step size η > 0 of the plain loop
+	// (ConstantRate). Zero means [LearningRate] of the rows and L2 (with
+	// SampleWeights, the rows weighted as for J); ηλ must be below 2. The
+	// default chooses its own steps, and refuses one.
 	LearningRate float64
 	// ConstantRate makes Train the plain loop of Steps: each epoch takes a
 	// Step at η on each batch of a shuffled order, and Train returns the
 	// last step's model, with no Objective or Gradient in its Result.
 	ConstantRate bool
-	// Epochs bounds the epochs of training. Zero means until converged,
-	// for at most max(1000, 10⁹/(N·K·(D + 1))) epochs: about as much work
-	// on small data sets as on large ones. With ConstantRate, Train takes
-	// every epoch, and zero means DefaultEpochs.
+	// Epochs bounds the Newton steps or SVRG epochs of the default. Zero
+	// means until converged, within the cap on work (see Train). With
+	// ConstantRate, Train takes every epoch, and zero means DefaultEpochs.
 	Epochs int
-	// BatchSize is the number of rows averaged in each step. Zero means
-	// 1; a value ≥ N means full-batch gradient descent.
+	// BatchSize is the number of rows averaged in each step of the plain
+	// loop and of SVRG (Newton's method uses every row). Zero means 1; a
+	// value ≥ N means full-batch steps.
 	BatchSize int
-	// L2 is the weight decay λ ≥ 0 of J (see Train). The biases are not
-	// penalised.
+	// L2 is the weight decay λ of J (see Train). The biases are not
+	// penalised. The default needs λ > 0; the plain loop takes λ ≥ 0.
 	L2 float64
-	// Tolerance is the largest |∂J/∂θ|, over every weight and bias, at
-	// which Train stops with Converged. Zero means DefaultTolerance, set
-	// for features of spread about 1: standardised ones.
+	// Tolerance ε is the relative bound on J − J* at which the default
+	// stops with Converged: ‖∂J/∂W‖²/(2λ) ≤ ε·J (see Train). Zero means
+	// DefaultTolerance; ε must be finite. ConstantRate ignores it.
 	Tolerance float64
 	// SampleWeights, if not nil, holds a weight w_n ≥ 0 for each row of X,
 	// not all 0, and Train minimises the weighted J (see Train): a sample
@@ -528,8 +529,8 @@ type Config struct {
 	// is a valid seed, and the same data, Config and Seed give
 	// bit-identical weights.
 	Seed uint64
-	// Progress, if not nil, is called after each epoch with its number
-	// (from 1) and the mean cross-entropy, weighted and without the
+	// Progress, if not nil, is called after each epoch (or Newton step)
+	// with its number (from 1) and the mean cross-entropy, weighted and without the
 	// penalty, of the model Train would return then, measured on X; with
 	// ConstantRate, the mean over the epoch's rows, each from its own
 	// step. It may read the model but not change it, nor X or y. If it
@@ -542,8 +543,8 @@ type Config struct {
 
 // Result says how [Model.Train] ended.
 type Result struct {
-	Epochs    int     // epochs taken
-	Converged bool    // the stopping rule held; false when Epochs or Progress ended training, or J has no minimum
+	Epochs    int     // epochs, or Newton steps, taken
+	Converged bool    // Gap ≤ Tolerance·Objective; false when the cap, Epochs or Progress ended training, or J has no minimum
 	Objective float64 // J of the returned model on X; NaN with ConstantRate
 	Gradient  float64 // max |∂J/∂θ| over every weight and bias of the returned model, on X; NaN with ConstantRate
 	Gap       float64 // ‖∂J/∂W‖²/(2λ) there, which bounds J − J* (see Train); NaN with ConstantRate
@@ -581,24 +582,47 @@ func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 //
 //	J(W, b) = Σ_n w_n·C_n / Σ_n w_n + (λ/2)·‖W‖²,   C_n = CrossEntropy(W·x_n + b, y_n)
 //
-// from the model's weights, and returns how it ended. By default it takes
-// variance-reduced steps on rows drawn at random from c.Seed (see the
-// package doc), measures J and ∂J/∂θ exactly on X after each epoch, and
-// stops once max |∂J/∂θ| ≤ c.Tolerance, with Converged. That bounds how
-// far J lies above its minimum J*:
+// from the model's weights, and returns how it ended. With ConstantRate
+// Train is the plain loop of Steps (see [Config]); by default it chooses
+// its method from the size of a pass over the data, N·K·(D + 1)
+// multiply-adds:
 //
-//	J − J* ≤ ‖∇J‖²/(2μ) ≤ K·(D + 1)·Tolerance²/(2μ)
+//   - up to 2²⁴, Newton's method. Each step solves H·v = −∇J by conjugate
+//     gradients on Hessian-vector products (see the package doc), which
+//     need a number of passes that grows with the conditioning of H but
+//     not with N, preconditioned by the change to standardised features,
+//     so that raw features cost about what standardised ones do; then a
+//     backtracking line search. It converges quadratically once close.
+//   - above, SVRG (Johnson and Zhang, 2013): steps on BatchSize rows drawn
+//     with probabilities q_n = ½/N + ½·L_n/(N·L), each corrected by the
+//     exact gradient at a snapshot, so that their noise vanishes at the
+//     minimum; an epoch takes steps on 2N rows and costs about seven
+//     passes, and a few dozen epochs suffice where N is large against L/λ.
 //
-// with μ the least curvature of J along the directions that change it:
-// at least λ along W, and along the biases, which are not penalised, what
-// the data give.
+// After each Newton step or epoch Train measures J and ∂J/∂θ exactly on
+// X, and stops, with Converged, once the certificate holds:
 //
-// J has no minimum, and Train stops with Converged false, when fewer than
-// two classes have rows of positive sample weight, and for λ = 0 once the model
-// classifies every such row right (J then falls towards 0 as W grows). A
-// class with no such row gets the weights 0 and the bias −1000, its
-// optimum b_k = −∞ as far as float64 tells. With ConstantRate Train is the
-// plain loop of Steps instead (see [Config]).
+//	G = ‖∂J/∂W‖²/(2λ) ≤ Tolerance·J
+//
+// G bounds how far J lies above its minimum J*, whenever ∂J/∂b = 0: it is
+// the duality gap of J at the dual point f_n·(p_n − t_n)/N, which needs
+// Σ_n f_n·(p_n − t_n) = 0 to be feasible. Before it stops Train therefore
+// sets the biases to their optimum for W by Newton's method in b alone,
+// which makes ∂J/∂b 0 to rounding. The bound needs no curvature of J in
+// the biases and holds for any sample weights; λ > 0 is all it needs:
+//
+//	J − J* ≤ G ≤ Tolerance·J,   so   (J − J*)/J* ≤ Tolerance/(1 − Tolerance)
+//
+// The default refuses λ = 0 with ErrConfig, for J then has no minimum on
+// data that a linear model separates, even in part: train without a
+// penalty with ConstantRate. It refuses a LearningRate too, for it chooses
+// its own steps. Every call is bounded: after max(10¹⁰, 1000·N·K·(D + 1))
+// multiply-adds (seconds on data of a few MB), or Config.Epochs steps or
+// epochs, Train returns with Converged false. A class that no row of
+// positive sample weight has is left out, with the weights 0 and the bias
+// −1000, its optimum b_k = −∞ as far as float64 tells; with fewer than two
+// classes left J has no minimum, and Train returns at once with Converged
+// false.
 //
 // On an error Train puts back the weights it was called with. The error
 // wraps ErrEmpty if N = 0; ErrShape if len(y) or len(SampleWeights) is not
@@ -612,7 +636,9 @@ func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 // Accuracy and Predict work on every row of X.
 //
 // Train shares its work with helper goroutines that end with the call. It
-// allocates O(N·K + K·D) once a call, and never copies the rows of X. X, y
+// allocates O(N·K + K·D) once a call, and never copies the rows of X; the
+// results are the same bits on any number of cores and at every GOAMD64
+// level. X, y
 // and SampleWeights must not change during the call. Train panics on a
 // model that is not K×D with K ≥ 2.
 func (m *Model) Train(X [][]float64, y []int, c Config) (Result, error) {
@@ -1228,9 +1254,9 @@ type solver struct {
 	objectivePass, hessianPass, accumulatePass, zPass func(lo, hi int)
 }
 
-// maxWork is the multiply-adds the default may do on a pass of
-// N·K·(D + 1): 10¹⁰ (seconds here), or 200 passes on larger data.
-func maxWork(pass float64) float64 { return max(1e10, 200*pass) }
+// maxWork is the multiply-adds the default may do on data whose pass is
+// N·K·(D + 1) of them: 10¹⁰ (seconds), or 1000 passes on larger data.
+func maxWork(pass float64) float64 { return max(1e10, 1000*pass) }
 
 func newSolver(X [][]float64, y []int, f []float64, lambda float64, K, D int) *solver {
 	N := len(X)
