@@ -235,13 +235,11 @@ type scratch struct {
 	ta, tu, r []float64
 	shift     float64
 
-	// A measurement writes μ_W into g by the pass gradient, u_n into u
-	// by the pass mx over g0 (μ_W and biases 0), and into right whether
-	// each row's class has strictly the largest logit.
+	// A measurement writes μ_W into g by the pass gradient, and u_n into
+	// u by the pass mx over g0 (μ_W and biases 0).
 	g, g0        *Model
 	gradient, mx func(lo, hi int)
 	u            []float64
-	right        []bool
 }
 
 var scratchPool = sync.Pool{New: func() any { return newScratch() }}
@@ -282,12 +280,6 @@ func (s *scratch) forwardRows(lo, hi int) {
 			}
 		}
 		s.z[n] = maxAbs(a)
-		if s.right != nil {
-			s.right[n] = true
-			for k, zk := range a {
-				s.right[n] = s.right[n] && (k == label || zk < a[label])
-			}
-		}
 		s.C[n] = delta(a, label) // C_n, and a = p_n − t_n
 		if !(s.z[n] <= math.MaxFloat64) {
 			s.C[n] = math.NaN()
@@ -1018,9 +1010,6 @@ func (m *Model) vrStep(s *scratch, eta, lambda float64, mu *Model, h *crew) {
 func (m *Model) measure(s *scratch, mu *Model, lambda float64, h *crew) (J, g, loss float64, err error) {
 	N, K := len(s.X), m.Classes()
 	s.begin(m, 1, 1)
-	if len(s.right) != N {
-		s.right = make([]bool, N)
-	}
 	h.loop(N, 3, s.forward) // ã_n = 1·f_n·(p_n − t_n), and C_n
 	if n := s.failed(); n >= 0 {
 		return 0, 0, 0, m.notFinite(n, s.X[n], s.C[n])
@@ -1053,17 +1042,6 @@ func (m *Model) measure(s *scratch, mu *Model, lambda float64, h *crew) (J, g, l
 		g = max(g, math.Abs(mu.B[k]))
 	}
 	return loss + float64(lambda/2*W2), g, loss, nil
-}
-
-// separates reports whether the measurement s found every row of
-// positive sample weight with its class's logit strictly above every other.
-func (s *scratch) separates() bool {
-	for n, ok := range s.right {
-		if !ok && (s.f == nil || s.f[n] > 0) {
-			return false
-		}
-	}
-	return true
 }
 
 // newton is Train's default on small data: Newton's method. Each step
@@ -1122,9 +1100,7 @@ func (m *Model) newton(s *solver, c Config, epochs int) (Result, error) {
 				J, loss, accepted = Jt, lt, true
 			}
 		}
-		if !accepted { // J cannot be lowered in float64
-			J, loss = s.objective(m)
-			s.gradient(g, m)
+		if !accepted { // J cannot be lowered in float64: the biases polished, the last word
 			var gap float64
 			J, gap = s.certify(m)
 			res.Converged = gap <= c.Tolerance*J
