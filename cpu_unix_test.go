@@ -60,19 +60,21 @@ func TestTrainIdleInProgress(t *testing.T) {
 	t.Logf("CPU time during each 100 ms sleep: %v", used)
 }
 
-// TestCrewParks checks that the helpers of a crew that is not resting
-// stop spinning once spinBound has passed: over a 100 ms sleep between
-// two loops, the process uses under 5 ms of CPU time.
-func TestCrewParks(t *testing.T) {
+// TestTeamParks checks that the helpers of a team park between loops:
+// over a 100 ms sleep after a loop, the process uses under 5 ms of CPU
+// time.
+func TestTeamParks(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	runtime.GC()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	defer func(f func() int) { numCPU = f }(numCPU)
 	numCPU = func() int { return 4 }
-	c := newCrew(4, 1)
-	defer c.stop()
+	X, _ := randData(rand.New(rand.NewPCG(52, 52)), 100, 3, 4)
+	r := &rows{X: X, th: New(4, 3), Z: make([]float64, 400)}
+	tm := newTeam(4, 1)
+	defer tm.stop()
 	for range 3 {
-		c.loop(100, 1, func(int, int) {})
+		tm.loop(logitsPass, r, 100, 1)
 		time.Sleep(settle)
 		c0 := cpuTime(t)
 		time.Sleep(100 * time.Millisecond)

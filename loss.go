@@ -137,12 +137,5 @@ func (m *Model) Loss(X [][]float64, y []int) (float64, error) {
 // loss is Loss weighted by the factors f_n = w_n/w̄ of the rows, nil for
 // all 1: (1/N)·Σ_n f_n·C_n = Σ_n w_n·C_n/Σ_n w_n.
 func (m *Model) loss(X [][]float64, y []int, f []float64) (float64, error) {
-	N := float64(len(X))
-	return m.sum(X, func(n int, z []float64) float64 {
-		C := CrossEntropy(z, y[n])
-		if f != nil {
-			C = float64(C * f[n])
-		}
-		return C / N // each term divided first: the sum cannot overflow
-	})
+	return m.sum(X, y, f, lossPass)
 }

@@ -159,9 +159,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // Softmax writes the softmax of the logits z into dst and returns dst:
@@ -664,103 +662,11 @@ func (m *Model) Accuracy(X [][]float64, y []int) (float64, error) {
 	if err := m.checkData(X, y); err != nil {
 		return 0, err
 	}
-	right, err := m.sum(X, func(n int, z []float64) float64 {
-		if argmax(z) == y[n] {
-			return 1
-		}
-		return 0
-	})
+	right, err := m.sum(X, y, nil, accuracyPass)
 	if err != nil {
 		return 0, err
 	}
 	return right / float64(len(X)), nil
-}
-
-// sum checks the model and the rows of X and returns Σ_n f(n, z_n), z_n
-// the logits of row n, or the first error in row order: checkWeights's,
-// checkRows's, or ErrValue for a row whose logits or f(n, z_n) are not
-// finite. The rows are summed in blocks that depend only on N, each in
-// row order, and the blocks' sums in order, so the result does not depend
-// on how many goroutines share the blocks.
-func (m *Model) sum(X [][]float64, f func(n int, z []float64) float64) (float64, error) {
-	m.mustShape()
-	if err := m.checkWeights(); err != nil {
-		return 0, err
-	}
-	if err := m.checkRows(X); err != nil {
-		return 0, err
-	}
-	N, K := len(X), m.Classes()
-	blocks := min((N+blockRows-1)/blockRows, maxBlocks)
-	sums, errs := make([]float64, blocks), make([]error, blocks)
-	h := newCrew(N*K*m.Features(), callWork)
-	defer h.stop()
-	h.loop(blocks, 1, func(b0, b1 int) {
-		Zp, _ := logitsPool.Get().(*[]float64) // the logits of six rows, two passes of logitsRows
-		if Zp == nil {
-			Zp = new([]float64)
-		}
-		defer logitsPool.Put(Zp)
-		Z := grow(*Zp, 6*K)
-		*Zp = Z
-		for b := b0; b < b1; b++ {
-			end := (b + 1) * N / blocks
-			for n0 := b * N / blocks; n0 < end; n0 += 6 {
-				n1 := min(n0+6, end)
-				m.logitsRows(Z, X[n0:n1])
-				for n := n0; n < n1; n++ {
-					z := Z[(n-n0)*K : (n-n0+1)*K]
-					fn := math.NaN()
-					if allFinite(z) {
-						fn = f(n, z)
-					}
-					if fn-fn != 0 {
-						errs[b] = notFiniteRow(n, X[n], fn)
-						return
-					}
-					sums[b] += fn
-				}
-			}
-		}
-	})
-	if err := firstError(errs); err != nil {
-		return 0, err
-	}
-	var s float64
-	for _, sb := range sums {
-		s += sb
-	}
-	return s, nil
-}
-
-// A data set is summed in at most maxBlocks blocks of at least blockRows
-// rows each, for Loss and the others (see sum), whose scratch comes from
-// logitsPool, so that it is one buffer for each goroutine at a time.
-const (
-	blockRows = 256
-	maxBlocks = 1024
-)
-
-var logitsPool sync.Pool
-
-// notFiniteRow returns sum's error for row n, x, whose logits or value v
-// are not finite: ErrValue naming a NaN or ±Inf feature, or saying that
-// the logits or v overflowed.
-func notFiniteRow(n int, x []float64, v float64) error {
-	if err := finiteRow(n, x); err != nil {
-		return err
-	}
-	return fmt.Errorf("%w: row %d gives logits or a loss (%v) that overflow: the weights are too large for its features", ErrValue, n, v)
-}
-
-// firstError returns the first non-nil error of errs, or nil.
-func firstError(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // The sentinel errors of the package. Functions wrap them with the facts
@@ -955,220 +861,210 @@ func (m *Model) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// A crew is the calling goroutine and n − 1 ≥ 1 helpers that share the
-// loops of one call: a Train call for its whole run, or one Step, Loss or
-// other pass over a data set. newCrew starts the helpers and stop, which
-// the caller defers, ends them: none outlives the call. A nil *crew is the
-// caller alone.
-//
-// The contract of cr.loop(n, grain, f): f(lo, hi) does the work of the
-// items lo ≤ i < hi, the same as on any split of the range taken in turn,
-// and writes only what belongs to them. A nil crew calls f(0, n); a crew
-// calls f once on each part [p·grain, min((p+1)·grain, n)) and returns
-// when all have returned. The parts depend only on n and grain, never on
-// the number of goroutines, and neither does what f computes. Goroutine g
-// takes the parts of its home range, the g-th of n equal runs, in order,
-// then those not yet taken of the others: a helper that has lost its core
-// delays only the part it holds. A panic in f is recovered, the parts not
-// yet begun are skipped, and loop panics with the same value on the caller
-// once the parts begun are done; the crew can run further loops. Between
-// loops a helper spins for at most spinBound, watching for the next, and
-// then parks on a sync.Cond; the caller waits for the helpers' parts in
-// the same way. rest makes the helpers park at once, so that none spins
-// while the caller runs user code (Progress).
-type crew struct {
-	n        int
-	f        func(lo, hi int) // the current loop, on size items in parts of grain
-	size     int
-	grain    int
-	state    atomic.Uint64 // the current loop: its number (from 1)<<32 | its number of parts
-	next     []counter     // next[g]: loop<<32 | the next part of g's home range
-	left     atomic.Int64  // the parts of the current loop not yet done
-	resting  atomic.Bool   // helpers park at once
-	failed   atomic.Bool   // a part of the current loop has panicked
-	mu       sync.Mutex    // guards panicked, waiting and stopped
-	wake     sync.Cond     // helpers park here between loops
-	done     sync.Cond     // the caller parks here until a loop is done
-	waiting  bool          // the caller is parked on done
-	stopped  bool
-	panicked any
-	wg       sync.WaitGroup
+// sum checks the model and the rows of X and returns Σ_n v_n over the
+// rows, v_n = 1 where Predict is right (op accuracyPass) or
+// f_n·C_n/N (lossPass, f nil for all 1), or the first error in row order:
+// checkWeights's, checkRows's, or ErrValue for a row whose logits or v_n
+// are not finite. The rows are summed in blocks that depend only on N,
+// each in row order, and the blocks' sums in order, so the result does
+// not depend on how many goroutines share the blocks.
+func (m *Model) sum(X [][]float64, y []int, f []float64, op int) (float64, error) {
+	m.mustShape()
+	if err := m.checkWeights(); err != nil {
+		return 0, err
+	}
+	if err := m.checkRows(X); err != nil {
+		return 0, err
+	}
+	N, K := len(X), m.Classes()
+	blocks := min((N+blockRows-1)/blockRows, maxBlocks)
+	t := newTeam(N*K*m.Features(), callWork)
+	defer t.stop()
+	r := &rows{X: X, y: y, f: f, th: m, Z: make([]float64, t.goroutines()*6*K), sums: make([]float64, blocks), errs: make([]error, blocks)}
+	t.loop(op, r, blocks, 1)
+	for _, err := range r.errs {
+		if err != nil {
+			return 0, err
+		}
+	}
+	var s float64
+	for _, sb := range r.sums {
+		s += sb
+	}
+	return s, nil
 }
 
-// A counter is an atomic on a cache line of its own.
-type counter struct {
-	atomic.Uint64
-	_ [56]byte
+// sumBlocks adds the v_n of sum's blocks b0 ≤ b < b1 into r.sums, goroutine
+// g taking the logits of six rows at a time into its own part of r.Z.
+func (r *rows) sumBlocks(op, g, b0, b1 int) {
+	N, K, blocks := len(r.X), r.th.Classes(), len(r.sums)
+	Z := r.Z[g*6*K : (g+1)*6*K]
+	for b := b0; b < b1; b++ {
+		end := (b + 1) * N / blocks
+		for n0 := b * N / blocks; n0 < end; n0 += 6 {
+			n1 := min(n0+6, end)
+			r.th.logitsRows(Z, r.X[n0:n1])
+			for n := n0; n < n1; n++ {
+				z, v := Z[(n-n0)*K:(n-n0+1)*K], math.NaN()
+				switch {
+				case !allFinite(z):
+				case op == accuracyPass && argmax(z) == r.y[n]:
+					v = 1
+				case op == accuracyPass:
+					v = 0
+				case r.f != nil:
+					v = float64(CrossEntropy(z, r.y[n])*r.f[n]) / float64(N)
+				default:
+					v = CrossEntropy(z, r.y[n]) / float64(N) // each term divided first: the sum cannot overflow
+				}
+				if v-v != 0 {
+					r.errs[b] = notFiniteRow(n, r.X[n], v)
+					return
+				}
+				r.sums[b] += v
+			}
+		}
+	}
 }
 
-// spinBound is how long a waiting goroutine of a crew spins before it
-// parks: long enough to cover the gap between two passes of a training
-// step, short beside the time a parked goroutine takes to wake. Work below
-// trainWork multiply-adds a step runs on the calling goroutine in Train,
-// whose helpers spin between steps, and below callWork in a single call,
-// whose helpers must first be woken; each helper comes with as much work
-// more. The README gives the measurements these rest on.
+// A data set is summed in at most maxBlocks blocks of at least blockRows
+// rows each, for Loss and Accuracy (see sum).
 const (
-	spinBound = 50 * time.Microsecond
+	blockRows = 256
+	maxBlocks = 1024
+)
+
+// notFiniteRow returns sum's error for row n, x, whose logits or value v
+// are not finite: ErrValue naming a NaN or ±Inf feature, or saying that
+// the logits or v overflowed.
+func notFiniteRow(n int, x []float64, v float64) error {
+	if err := finiteRow(n, x); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: row %d gives logits or a loss (%v) that overflow: the weights are too large for its features", ErrValue, n, v)
+}
+
+// A team is the calling goroutine and n − 1 ≥ 1 helpers that share the
+// loops of one call: a Train call for its whole run, or one Step, Loss or
+// Accuracy. newTeam starts the helpers, and stop, which the caller
+// defers, ends them: none outlives the call. A nil *team is the caller
+// alone.
+//
+// t.loop(op, r, size, grain) runs the pass op on r (see rows.part) over
+// the parts [p·grain, min((p+1)·grain, size)) of the items, each exactly
+// once, and returns when all are done. The parts depend only on size and
+// grain, never on the number of goroutines, and neither does what a part
+// computes: the results are the same bits on any number of cores. The
+// caller and the helpers it wakes take the parts in turn from one
+// counter, so that a helper that has lost its core delays only the part
+// it holds; the caller then parks until each helper it woke has found no
+// part left, and its core is free meanwhile to run them. A panic in a
+// part is recovered, the parts not yet begun are skipped, and loop panics
+// with the first value on the caller; the team can run further loops.
+// Between loops the helpers park on a channel: none spins, and none runs
+// while the caller runs user code (Progress).
+type team struct {
+	n                   int // goroutines, the caller included
+	op                  int // the loop in progress: its pass, operands and parts
+	r                   *rows
+	items, grain, parts int
+	next                atomic.Int64  // the next part to take
+	wake                chan struct{} // a helper's start of a loop; closed by stop
+	done                chan any      // a helper's end of a loop (nil, or a panic's value), and its exit
+}
+
+// Work below callWork multiply-adds runs on the calling goroutine, and
+// each helper comes with as much work more; a step of Train's plain loop,
+// whose team lives for the call, needs only trainWork. The README gives
+// the measurements these rest on.
+const (
 	trainWork = 1 << 16
 	callWork  = 1 << 21
 )
 
-// numCPU is runtime.NumCPU, which tests replace to try larger crews.
+// numCPU is runtime.NumCPU, which tests replace to try larger teams.
 var numCPU = runtime.NumCPU
 
-// newCrew returns a crew for work multiply-adds: the caller and a helper
+// newTeam returns a team for work multiply-adds: the caller and a helper
 // for each least multiply-adds, as many as GOMAXPROCS and the cores allow,
 // or nil if that is the caller alone.
-func newCrew(work, least int) *crew {
+func newTeam(work, least int) *team {
 	n := min(runtime.GOMAXPROCS(0), numCPU(), 1+work/least)
 	if n < 2 {
 		return nil
 	}
-	cr := &crew{n: n, next: make([]counter, n)}
-	cr.wake.L, cr.done.L = &cr.mu, &cr.mu
-	cr.wg.Add(n - 1)
+	t := &team{n: n, wake: make(chan struct{}), done: make(chan any)}
 	for g := 1; g < n; g++ {
-		go cr.help(g)
+		go t.help(g)
 	}
-	return cr
+	return t
 }
 
-// loop calls f on the parts of [0, n), as the type's doc says.
-func (cr *crew) loop(n, grain int, f func(lo, hi int)) {
-	parts := (n + grain - 1) / grain
-	if cr == nil || parts <= 1 {
-		f(0, n)
+// goroutines returns the number of goroutines of t, 1 for the caller alone.
+func (t *team) goroutines() int {
+	if t == nil {
+		return 1
+	}
+	return t.n
+}
+
+// loop runs the parts of the pass op on r, as the type's doc says.
+func (t *team) loop(op int, r *rows, size, grain int) {
+	parts := (size + grain - 1) / grain
+	if t == nil || parts <= 1 {
+		r.part(op, 0, 0, size)
 		return
 	}
-	pass := uint32(cr.state.Load()>>32) + 1
-	if pass == 0 {
-		pass = 1 // helpers start having seen loop 0
+	t.op, t.r, t.items, t.grain, t.parts = op, r, size, grain, parts
+	t.next.Store(0)
+	helpers := min(t.n, parts) - 1
+	for range helpers {
+		t.wake <- struct{}{}
 	}
-	// Everything a helper needs is in place before state announces the
-	// loop, and state gives its number and its parts together: a helper
-	// late from an earlier loop sees that loop's parts, all taken, or the
-	// new loop whole.
-	cr.f, cr.size, cr.grain = f, n, grain
-	for g := range cr.next {
-		cr.next[g].Store(uint64(pass)<<32 | uint64(g*parts/cr.n))
-	}
-	cr.left.Store(int64(parts))
-	cr.failed.Store(false)
-	cr.resting.Store(false)
-	state := uint64(pass)<<32 | uint64(parts)
-	cr.state.Store(state)
-	cr.mu.Lock()
-	cr.wake.Broadcast() // the helpers that have parked
-	cr.mu.Unlock()
-	cr.work(0, state)
-	spin(func() bool { return cr.left.Load() == 0 }) // the parts the helpers hold
-	cr.mu.Lock()
-	for cr.left.Load() != 0 {
-		cr.waiting = true
-		cr.done.Wait()
-	}
-	cr.waiting = false
-	r := cr.panicked
-	cr.panicked = nil
-	cr.mu.Unlock()
-	if r != nil {
-		panic(r)
-	}
-}
-
-// spin returns once ok() holds or spinBound has passed.
-func spin(ok func() bool) {
-	start := time.Now()
-	for i := 1; !ok(); i++ {
-		if i%64 == 0 && time.Since(start) > spinBound {
-			return
+	first := t.work(0)
+	for range helpers {
+		if v := <-t.done; first == nil {
+			first = v
 		}
 	}
-}
-
-// work runs the parts of the loop of state that goroutine g can claim,
-// those of its home range and then the others'.
-func (cr *crew) work(g int, state uint64) {
-	pass, parts := uint32(state>>32), int(uint32(state))
-	for i := range cr.n {
-		h := (g + i) % cr.n
-		end := uint64(pass)<<32 | uint64((h+1)*parts/cr.n)
-		for {
-			v := cr.next[h].Load()
-			if v>>32 != uint64(pass) || v >= end {
-				break // another loop, or the range is taken
-			}
-			if cr.next[h].CompareAndSwap(v, v+1) {
-				cr.do(int(uint32(v)))
-			}
-		}
+	if first != nil {
+		panic(first)
 	}
 }
 
-// do calls f on part p, recovering a panic, and counts the part done.
-func (cr *crew) do(p int) {
+// work takes the parts of the loop in progress for goroutine g until none
+// is left, and returns the value of a panic in one, or nil.
+func (t *team) work(g int) (panicked any) {
 	defer func() {
-		if r := recover(); r != nil {
-			cr.mu.Lock()
-			if cr.panicked == nil {
-				cr.panicked = r
-			}
-			cr.mu.Unlock()
-			cr.failed.Store(true)
-		}
-		if cr.left.Add(-1) == 0 {
-			cr.mu.Lock()
-			if cr.waiting {
-				cr.done.Signal()
-			}
-			cr.mu.Unlock()
+		if panicked = recover(); panicked != nil {
+			t.next.Store(int64(t.parts)) // skip the parts not yet begun
 		}
 	}()
-	if !cr.failed.Load() {
-		cr.f(p*cr.grain, min((p+1)*cr.grain, cr.size))
-	}
-}
-
-// help is helper g: wait for a loop, spinning and then parked, and work
-// on it, until the crew stops.
-func (cr *crew) help(g int) {
-	defer cr.wg.Done()
-	var seen uint64
 	for {
-		spin(func() bool { return cr.resting.Load() || cr.state.Load() != seen })
-		if cr.state.Load() == seen {
-			cr.mu.Lock()
-			for !cr.stopped && cr.state.Load() == seen { // parked, not spinning: Wait sleeps until loop or stop broadcasts
-				cr.wake.Wait()
-			}
-			stopped := cr.stopped
-			cr.mu.Unlock()
-			if stopped {
-				return
-			}
+		p := int(t.next.Add(1) - 1)
+		if p >= t.parts {
+			return nil
 		}
-		seen = cr.state.Load()
-		cr.work(g, seen)
+		t.r.part(t.op, g, p*t.grain, min((p+1)*t.grain, t.items))
 	}
 }
 
-// rest makes the helpers park at once, until the next loop.
-func (cr *crew) rest() {
-	if cr != nil {
-		cr.resting.Store(true)
+// help is helper g: parked on wake, it works on each loop it is woken
+// for, until stop closes wake.
+func (t *team) help(g int) {
+	for range t.wake {
+		t.done <- t.work(g)
 	}
+	t.done <- nil
 }
 
-// stop ends the helpers and waits until they have returned.
-func (cr *crew) stop() {
-	if cr == nil {
+// stop ends the helpers and waits until each has returned.
+func (t *team) stop() {
+	if t == nil {
 		return
 	}
-	cr.mu.Lock()
-	cr.stopped = true
-	cr.resting.Store(true)
-	cr.wake.Broadcast()
-	cr.mu.Unlock()
-	cr.wg.Wait()
+	close(t.wake)
+	for range t.n - 1 {
+		<-t.done
+	}
 }

@@ -10,12 +10,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 	"unsafe"
 )
 
@@ -1085,12 +1082,13 @@ func TestConcurrentReads(t *testing.T) {
 // TestParallel checks the fork-join under Loss, Accuracy and large steps:
 // every part runs exactly once, small work runs the parts in order on the
 // calling goroutine, a panic in any part reaches the caller with its value
-// TestCrew checks the crew's contract: a nil crew calls f(0, n) once; a
-// crew calls f once on each part [p·grain, min((p+1)·grain, n)) and on
-// nothing else, whatever its size; a panic in any part reaches the caller
-// with its value and the crew goes on working; and stop leaves no
-// goroutine running. It also checks how many goroutines newCrew starts.
-func TestCrew(t *testing.T) {
+// TestTeam checks the team's contract on the logits pass: a nil team and
+// teams of 2, 3 and 16 goroutines write the same logits as logitsRows on
+// every row, for any number of rows and grain; a panic in any part (a
+// label out of range, in the forward pass) reaches the caller with its
+// value, and the team goes on working; and stop leaves no goroutine
+// running. It also checks how many goroutines newTeam starts.
+func TestTeam(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(16))
 	defer func(f func() int) { numCPU = f }(numCPU)
 	numCPU = func() int { return 16 }
@@ -1098,71 +1096,49 @@ func TestCrew(t *testing.T) {
 	for _, tt := range []struct{ work, least, want int }{
 		{0, 10, 1}, {9, 10, 1}, {10, 10, 2}, {39, 10, 4}, {1e6, 10, 16},
 	} {
-		c := newCrew(tt.work, tt.least)
-		if n := 1; c == nil && tt.want != 1 || c != nil && c.n != tt.want {
-			if c != nil {
-				n = c.n
-			}
-			t.Errorf("newCrew(%d, %d) has %d goroutines, want %d", tt.work, tt.least, n, tt.want)
+		tm := newTeam(tt.work, tt.least)
+		if n := tm.goroutines(); n != tt.want {
+			t.Errorf("newTeam(%d, %d) has %d goroutines, want %d", tt.work, tt.least, n, tt.want)
 		}
-		c.stop()
+		tm.stop()
 	}
-	var mu sync.Mutex
+	rng := rand.New(rand.NewPCG(9, 9))
+	X, y := randData(rng, 100, 7, 5)
+	m := randModel(rng, 5, 7, 1)
+	want := make([]float64, 100*5)
+	m.logitsRows(want, X)
 	for _, size := range []int{1, 2, 3, 16} {
-		c := newCrew(size, 1)
+		tm := newTeam(size, 1)
 		for pass := range 50 {
-			n, grain := []int{0, 1, 5, 7, 100}[pass%5], 1+pass%3
-			var got [][2]int
-			c.loop(n, grain, func(lo, hi int) {
-				mu.Lock()
-				got = append(got, [2]int{lo, hi})
-				mu.Unlock()
-			})
-			sort.Slice(got, func(i, j int) bool { return got[i][0] < got[j][0] })
-			var want [][2]int
-			for lo := 0; lo < n; lo += grain {
-				want = append(want, [2]int{lo, min(lo+grain, n)})
-			}
-			if c == nil || n <= grain {
-				want = [][2]int{{0, n}}
-			}
-			if fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Errorf("crew of %d, loop(%d, %d): f called on %v, want %v", size, n, grain, got, want)
-			}
-			if pass%10 == 9 {
-				c.rest() // as Train does around Progress
-				time.Sleep(100 * time.Microsecond)
+			N, grain := []int{0, 1, 5, 7, 100}[pass%5], 1+pass%3
+			r := &rows{X: X[:N], th: m, Z: make([]float64, N*5)}
+			tm.loop(logitsPass, r, N, grain)
+			if !slices.Equal(r.Z, want[:N*5]) {
+				t.Errorf("team of %d, logits of %d rows in parts of %d: %v, want %v", size, N, grain, r.Z, want[:N*5])
 			}
 		}
 		for _, bad := range []int{0, 3, 63} {
-			got := func() (r any) {
-				defer func() { r = recover() }()
-				c.loop(64, 1, func(lo, hi int) {
-					for i := lo; i < hi; i++ {
-						if i == bad {
-							panic(fmt.Sprintf("part %d", i))
-						}
-					}
-				})
+			yb := slices.Clone(y[:64])
+			yb[bad] = 5
+			r := &rows{X: X[:64], y: yb, th: m, Z: make([]float64, 64*5), C: make([]float64, 64), zmax: make([]float64, 64)}
+			got := func() (v any) {
+				defer func() { v = recover() }()
+				tm.loop(forwardPass, r, 64, 1)
 				return nil
 			}()
-			if want := fmt.Sprintf("part %d", bad); got != want {
-				t.Errorf("crew of %d, part %d panicking: recovered %v, want %q", size, bad, got, want)
+			if err, ok := got.(runtime.Error); !ok || !strings.Contains(err.Error(), "index out of range [5]") {
+				t.Errorf("team of %d, row %d with label 5 of K = 5: recovered %v, want an index out of range", size, bad, got)
 			}
 		}
-		var sum atomic.Int64
-		c.loop(10, 1, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				sum.Add(int64(i))
-			}
-		})
-		if sum.Load() != 45 {
-			t.Errorf("crew of %d after a panic: parts 0–9 summed to %d, want 45", size, sum.Load())
+		r := &rows{X: X, th: m, Z: make([]float64, 100*5)}
+		tm.loop(logitsPass, r, 100, 1)
+		if !slices.Equal(r.Z, want) {
+			t.Errorf("team of %d after a panic: the logits differ from logitsRows's", size)
 		}
-		c.stop()
+		tm.stop()
 	}
 	if n := goroutinesLeft(before); n > 0 {
-		t.Errorf("%d goroutines left running after the crews stopped", n)
+		t.Errorf("%d goroutines left running after the teams stopped", n)
 	}
 }
 

@@ -25,10 +25,10 @@ var (
 	ErrStop = errors.New("softmax: stop training")
 )
 
-// Step takes one step of gradient descent on the minibatch S of examples
-// X (|S| rows of D features) with labels y, at learning rate η = lr and
-// weight decay λ = lambda, and returns the mean cross-entropy of S before
-// the step:
+// StepPlain takes one step of gradient descent on the minibatch S of
+// examples X (|S| rows of D features) with labels y, at learning rate
+// η = lr and weight decay λ = lambda, and returns the mean cross-entropy
+// of S before the step:
 //
 //	a_n = (η/|S|)·(p_n − t_n)      for each example n of S
 //	b   ← b − Σ_n a_n
@@ -36,44 +36,9 @@ var (
 //
 // which is W ← W − η·∂J_S/∂W and b ← b − η·∂J_S/∂b for the minibatch
 // objective J_S = (1/|S|)·Σ_n C_n + (λ/2)·‖W‖², every p_n computed from
-// the weights before the step. Its arithmetic is that of [Model.StepPlain]
-// bit for bit. One example is a minibatch of one:
-// m.Step([][]float64{x}, []int{label}, lr, lambda).
-//
-// On an error Step leaves the model exactly as it was. A nil error comes
-// with a finite loss and finite weights and biases under which the logits
-// and losses of the batch are finite. The error wraps ErrConfig unless
-// 0 < η < ∞, 0 ≤ λ < ∞ and ηλ < 2; ErrEmpty, ErrShape or ErrLabel for a
-// batch that is empty, ragged or has a label outside [0, K); ErrValue if a
-// feature, or a weight or bias of the model, is NaN or ±Inf; and
-// ErrDiverged if the logits or the loss of a finite example overflow,
-// before the step or after it, or a weight would (η = 1e308, say).
-//
-// Step does not allocate once it has run on a batch of its size, but to
-// share a large batch with helper goroutines. It panics on a model that is
-// not K×D with K ≥ 2.
-func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error) {
-	m.mustShape()
-	if err := checkRates(lr, lambda); err != nil {
-		return 0, err
-	}
-	if len(X) == 0 {
-		return 0, ErrEmpty
-	}
-	h := newCrew(len(X)*m.Classes()*m.Features(), callWork)
-	defer h.stop()
-	s := scratchPool.Get().(*scratch)
-	defer s.put()
-	// The goroutines that share the step read the rows and labels through
-	// s, so that the caller's slices may live on its stack.
-	s.X, s.y = append(s.X[:0], X...), append(s.y[:0], y...)
-	return m.step(s, lr, lambda, h, true)
-}
-
-// StepPlain is the arithmetic of [Model.Step] written as its equations,
-// one example at a time, with no checks: the reference that Step's
-// kernels, tiles and helpers reproduce bit for bit. It returns the mean
-// cross-entropy of the batch before the step, and allocates.
+// the weights before the step. It is the step written as its equations,
+// one example at a time, with no checks: [Model.Step] is the same
+// arithmetic bit for bit, checked and fast. StepPlain allocates.
 func (m *Model) StepPlain(X [][]float64, y []int, lr, lambda float64) float64 {
 	K, N := m.Classes(), len(X)
 	a := make([][]float64, N)
@@ -110,370 +75,83 @@ func (m *Model) StepPlain(X [][]float64, y []int, lr, lambda float64) float64 {
 	return C
 }
 
-// step is Step on the batch s.X, s.y, shared by the helpers h; with guard
-// it makes sure the batch's logits and losses stay finite (Train checks
-// its model on all of X instead).
-func (m *Model) step(s *scratch, lr, lambda float64, h *crew, guard bool) (float64, error) {
-	X, K, N := s.X, m.Classes(), len(s.X)
-	if err := m.checkData(X, s.y); err != nil {
+// Step takes the step of [Model.StepPlain] on the minibatch X, y, bit for
+// bit, on the two passes of the package doc: the logits of the batch, and
+// W ← (1 − ηλ)·W − Σ_n a_n·x_nᵀ. One example is a minibatch of one:
+// m.Step([][]float64{x}, []int{label}, lr, lambda).
+//
+// On an error Step leaves the model exactly as it was. A nil error comes
+// with a finite loss and finite weights and biases under which the logits
+// and losses of the batch are finite. The error wraps ErrConfig unless
+// 0 < η < ∞, 0 ≤ λ < ∞ and ηλ < 2; ErrEmpty, ErrShape or ErrLabel for a
+// batch that is empty, ragged or has a label outside [0, K); ErrValue if a
+// feature, or a weight or bias of the model, is NaN or ±Inf; and
+// ErrDiverged if the logits or the loss of a finite example overflow,
+// before the step or after it, or a weight would (η = 1e308, say).
+//
+// Step does not allocate once it has run on a batch of its size, but to
+// share a large batch with helper goroutines. It panics on a model that is
+// not K×D with K ≥ 2.
+func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error) {
+	m.mustShape()
+	if err := checkRates(lr, lambda); err != nil {
 		return 0, err
 	}
-	s.begin(m, lr/float64(N), 1-float64(lr*lambda))
-	// a_n = (η/|S|)·(p_n − t_n) and C_n for every example of S, all from
-	// the weights before the step.
-	h.loop(N, 3, s.forward)
-	if n := s.failed(); n >= 0 {
-		return 0, m.notFinite(n, X[n], s.C[n])
+	if len(X) == 0 {
+		return 0, ErrEmpty
+	}
+	t := newTeam(len(X)*m.Classes()*m.Features(), callWork)
+	defer t.stop()
+	r := rowsPool.Get().(*rows)
+	defer r.put()
+	// The goroutines that share the step read the rows and labels through
+	// r, so that the caller's slices may live on its stack.
+	r.X, r.y = append(r.X[:0], X...), append(r.y[:0], y...)
+	return m.step(r, lr, lambda, t, true)
+}
+
+// step is Step on the batch r.X, r.y (with the factors r.f), shared by
+// the team t; with guard it makes sure that the batch's logits and losses
+// stay finite (Train checks its model on all of X instead).
+func (m *Model) step(r *rows, lr, lambda float64, t *team, guard bool) (float64, error) {
+	X, K, N := r.X, m.Classes(), len(r.X)
+	if err := m.checkData(X, r.y); err != nil {
+		return 0, err
+	}
+	r.th = m
+	r.Z, r.C, r.zmax = grow(r.Z, N*K), grow(r.C, N), grow(r.zmax, N)
+	t.loop(forwardPass, r, N, 3) // C_n and p_n − t_n, from the weights before the step
+	if n := r.failed(); n >= 0 {
+		return 0, m.notFinite(n, X[n], r.C[n])
 	}
 	var C float64 // the mean of the f_n·C_n, each divided by |S| as it is added
-	for n, Cn := range s.C {
-		if s.f != nil {
-			Cn = float64(Cn * s.f[n])
+	for n, Cn := range r.C {
+		if r.f != nil {
+			Cn = float64(Cn * r.f[n])
 		}
 		C += Cn / float64(N)
 	}
-	before := s.guard(guard, lr) // the model, if the step may overflow
-	// b ← b − Σ_n a_n
-	for n := range N {
-		for k, ak := range s.a[n*K : (n+1)*K] {
-			m.B[k] -= ak
+	var before *Model // the model, if the step may overflow
+	if guard {
+		before = r.guard(lr)
+	}
+	for n := range N { // a_n = (η/|S|)·f_n·(p_n − t_n), and b ← b − Σ_n a_n
+		c := lr / float64(N)
+		if r.f != nil {
+			c = float64(c * r.f[n])
+		}
+		for k := range K {
+			r.Z[n*K+k] *= c
+			m.B[k] -= r.Z[n*K+k]
 		}
 	}
-	// W ← (1 − ηλ)·W − Σ_n a_n·x_nᵀ
-	h.loop(s.tiles(), 1, s.update)
-	if before != nil && !s.usable() {
+	r.out, r.rho = m, 1-float64(lr*lambda) // W ← (1 − ηλ)·W − Σ_n a_n·x_nᵀ
+	t.loop(descendPass, r, r.tiles(), 1)
+	if before != nil && !r.usable() {
 		before.copyTo(m)
 		return 0, fmt.Errorf("%w: a step at learning rate %g overflows a weight, or the logits or the loss of the batch", ErrDiverged, lr)
 	}
 	return C, nil
-}
-
-// guard returns nil if on is false or if the step at learning rate η
-// cannot overflow, and otherwise a copy of the model to put back if it
-// does. With ζ the largest |z_nk| of the batch before the step, β the
-// largest |b_k| and R² the largest ‖x_n‖²: each change of a weight or bias
-// is a product a·x with |a| ≤ η/|S| and |x| ≤ max(R, 1), so none
-// overflows if (η/|S|)·max(R, 1) < 2⁹⁶⁹, as MaxFloat64 + 2⁹⁶⁹ rounds to
-// MaxFloat64; and with ρ = 1 − ηλ, |ρ| < 1, the logits after the step are
-//
-//	z'_nk = ρ·(z_nk − b_k) + b'_k − Σ_m a_mk·(x_mᵀx_n + 1),   |z'_nk| ≤ ζ + 2β + η·(R² + 2)
-//
-// so below 2⁹⁰⁰ they and the losses, at most 2·max|z'| + log K, stay far
-// from overflow. The bound is for exact arithmetic: it misses only a
-// model whose products w_kd·x_nd, or their running sums, come within a
-// factor 1 − 2⁻¹⁰⁰ of the float64 range before the step.
-func (s *scratch) guard(on bool, lr float64) *Model {
-	if !on {
-		return nil
-	}
-	var zeta, beta, R2 float64
-	for _, zn := range s.z {
-		zeta = max(zeta, zn)
-	}
-	for _, bk := range s.m.B {
-		beta = max(beta, math.Abs(bk))
-	}
-	for _, x := range s.X {
-		var q float64
-		for _, xd := range x {
-			q += float64(xd * xd)
-		}
-		R2 = max(R2, q)
-	}
-	if lr/float64(len(s.X))*max(math.Sqrt(R2), 1) < 0x1p969 && zeta+2*beta+lr*(R2+2) < 0x1p900 {
-		return nil
-	}
-	return s.m.Clone()
-}
-
-// usable reports whether the batch's logits and losses are finite now.
-func (s *scratch) usable() bool {
-	K := s.m.Classes()
-	s.m.logitsRows(s.a, s.X)
-	for n, label := range s.y {
-		z := s.a[n*K : (n+1)*K]
-		if C := CrossEntropy(z, label); !allFinite(z) || C-C != 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// notFinite returns the error of a step whose example n, x, has logits or
-// a loss C that are not finite: ErrValue if x or the model holds a NaN or
-// ±Inf, and otherwise ErrDiverged.
-func (m *Model) notFinite(n int, x []float64, C float64) error {
-	if err := finiteRow(n, x); err != nil {
-		return err
-	}
-	if err := m.checkWeights(); err != nil {
-		return err
-	}
-	return fmt.Errorf("%w: row %d has logits or a cross-entropy (%v) that overflow", ErrDiverged, n, C)
-}
-
-// A scratch is what a step works on besides the model, and what the
-// goroutines that share it read: the batch, z_n, a_n and C_n, and the
-// passes, bound once so that a step allocates nothing. A Step of the
-// user's takes one from a pool; Train keeps its own.
-type scratch struct {
-	m               *Model
-	X               [][]float64 // the batch's rows
-	y               []int       // and labels
-	a               []float64   // z_n, then a_n, in a[n·K : (n+1)·K]
-	z               []float64   // max_k |z_nk|, NaN or +Inf where z_n is not finite
-	C               []float64   // C_n, or NaN where z_n is not finite
-	f               []float64   // the rows' sample-weight factors w_n/w̄, or nil for all 1
-	scale           float64     // η/|S|
-	decay           float64     // 1 − ηλ
-	forward, update func(lo, hi int)
-
-	// A variance-reduced step (vr) has besides, for each of its rows, the
-	// snapshot's ã_n and u_n = μ_W·x_n, and the factor r_n = (η/|S|)/(N·q_n)
-	// of its draw; the model holds V = W + γ·μ_W, γ = shift.
-	vr        bool
-	ta, tu, r []float64
-	shift     float64
-
-	// A measurement writes μ_W into g by the pass gradient, and u_n into
-	// u by the pass mx over g0 (μ_W and biases 0).
-	g, g0        *Model
-	gradient, mx func(lo, hi int)
-	u            []float64
-}
-
-var scratchPool = sync.Pool{New: func() any { return newScratch() }}
-
-// newScratch returns a scratch with its passes bound.
-func newScratch() *scratch {
-	s := new(scratch)
-	s.forward, s.update, s.gradient, s.mx = s.forwardRows, s.updateTiles, s.gradientTiles, s.muRows
-	return s
-}
-
-// put returns s to the pool, without references to the caller's data.
-func (s *scratch) put() {
-	clear(s.X)
-	s.m, s.X, s.y = nil, s.X[:0], s.y[:0]
-	scratchPool.Put(s)
-}
-
-// begin sets the step in progress on s.X and s.y.
-func (s *scratch) begin(m *Model, scale, decay float64) {
-	N, K := len(s.X), m.Classes()
-	s.m, s.scale, s.decay = m, scale, decay
-	s.a, s.z, s.C = grow(s.a, N*K), grow(s.z, N), grow(s.C, N)
-}
-
-// forwardRows computes C_n and a_n for the examples lo ≤ n < hi, with p_n
-// the softmax of z_n = W·x_n + b: a_n = (η/|S|)·f_n·(p_n − t_n) for a plain
-// step, and r_n·(f_n·(p_n − t_n) − ã_n) for a variance-reduced one. Where
-// z_n is not finite it sets C_n to NaN.
-func (s *scratch) forwardRows(lo, hi int) {
-	K := s.m.Classes()
-	s.m.logitsRows(s.a[lo*K:hi*K], s.X[lo:hi]) // z_n = W·x_n + b
-	for n := lo; n < hi; n++ {
-		a, label := s.a[n*K:(n+1)*K], s.y[n]
-		if s.vr { // z_n = V·x_n + b − γ·μ_W·x_n
-			for k, uk := range s.tu[n*K : (n+1)*K] {
-				a[k] -= float64(s.shift * uk)
-			}
-		}
-		s.z[n] = maxAbs(a)
-		s.C[n] = delta(a, label) // C_n, and a = p_n − t_n
-		if !(s.z[n] <= math.MaxFloat64) {
-			s.C[n] = math.NaN()
-		}
-		if s.vr {
-			ta := s.ta[n*K : (n+1)*K]
-			for k := range a {
-				if s.f != nil {
-					a[k] = float64(a[k] * s.f[n])
-				}
-				a[k] = float64(s.r[n] * (a[k] - ta[k]))
-			}
-			continue
-		}
-		c := s.scale
-		if s.f != nil {
-			c = float64(c * s.f[n])
-		}
-		for k := range a {
-			a[k] *= c
-		}
-	}
-}
-
-// failed returns the first example whose C_n is not finite, or −1.
-func (s *scratch) failed() int {
-	for n, Cn := range s.C {
-		if Cn-Cn != 0 {
-			return n
-		}
-	}
-	return -1
-}
-
-// The update of W is cut into tiles of at most tileRows rows by tileCols
-// columns, as equal as can be: each tile of W stays in a core's cache
-// while it is updated, and streams long runs of every example's features.
-const (
-	tileRows = 64
-	tileCols = 512
-)
-
-// tiles returns the number of tiles of W.
-func (s *scratch) tiles() int {
-	K, D := s.m.Classes(), s.m.Features()
-	return ((K + tileRows - 1) / tileRows) * ((D + tileCols - 1) / tileCols)
-}
-
-// tile returns the rows k0 ≤ k < k1 and the columns d0 ≤ d < d1 of tile
-// t of W.
-func (s *scratch) tile(t int) (k0, k1, d0, d1 int) {
-	K, D := s.m.Classes(), s.m.Features()
-	rows, cols := (K+tileRows-1)/tileRows, (D+tileCols-1)/tileCols
-	r, col := t/cols, t%cols
-	return r * K / rows, (r + 1) * K / rows, col * D / cols, (col + 1) * D / cols
-}
-
-// gradientTiles writes μ_W = (1/N)·Σ_n a_n·x_nᵀ, over every row of s, into
-// the tiles t0 ≤ t < t1 of s.g: descend with the decay 0 writes
-// −Σ_n a_n·x_nᵀ.
-func (s *scratch) gradientTiles(t0, t1 int) {
-	N := float64(len(s.X))
-	for t := t0; t < t1; t++ {
-		k0, k1, d0, d1 := s.tile(t)
-		s.g.descend(s.a, s.X, 0, k0, k1, d0, d1)
-		for _, gk := range s.g.W[k0:k1] {
-			for d := d0; d < d1; d++ {
-				gk[d] = -gk[d] / N
-			}
-		}
-	}
-}
-
-// muRows writes u_n = μ_W·x_n for the rows lo ≤ n < hi of s into s.u:
-// the logits of s.g0, of weights μ_W and biases 0.
-func (s *scratch) muRows(lo, hi int) {
-	K := s.m.Classes()
-	s.g0.logitsRows(s.u[lo*K:hi*K], s.X[lo:hi])
-}
-
-// updateTiles applies W ← (1 − ηλ)·W − Σ_n a_n·x_nᵀ to the tiles
-// t0 ≤ t < t1 of W.
-func (s *scratch) updateTiles(t0, t1 int) {
-	for t := t0; t < t1; t++ {
-		k0, k1, d0, d1 := s.tile(t)
-		s.m.descend(s.a, s.X, s.decay, k0, k1, d0, d1)
-	}
-}
-
-// descend applies W ← ρ·W − Σ_n a_n·x_nᵀ to the tile of W of the rows
-// k0 ≤ k < k1 and the columns d0 ≤ d < d1, for the examples x_n (the rows
-// of X, at least one) and the vectors a_n (K numbers each, one after
-// another in a). It is the plain loop
-//
-//	for k := k0; k < k1; k++ {
-//		for d := d0; d < d1; d++ {
-//			W[k][d] *= rho
-//			for n, x := range X {
-//				W[k][d] -= float64(a[n*K+k] * x[d])
-//			}
-//		}
-//	}
-//
-// with the examples taken four at a time, in one pass over two rows of W
-// (sub2Each4) or, for a row left over, four passes over it (sub); an
-// example left over takes two rows per pass (sub2). The factor ρ is
-// applied in the first pass over each weight, and the later passes
-// multiply by 1, which is exact. Every weight goes through the same
-// operations in the same order, each product rounded on its own, so the
-// result is bit for bit that of the plain loop (TestDescend).
-func (m *Model) descend(a []float64, X [][]float64, rho float64, k0, k1, d0, d1 int) {
-	W, K := m.W, m.Classes()
-	n := 0
-	for ; n+4 <= len(X); n += 4 {
-		x0, x1, x2, x3 := X[n][d0:d1], X[n+1][d0:d1], X[n+2][d0:d1], X[n+3][d0:d1]
-		a0, a1, a2, a3 := a[n*K:(n+1)*K], a[(n+1)*K:(n+2)*K], a[(n+2)*K:(n+3)*K], a[(n+3)*K:(n+4)*K]
-		k := k0
-		for ; k+2 <= k1; k += 2 {
-			sub2Each4(W[k][d0:d1], W[k+1][d0:d1], rho, a0[k], a1[k], a2[k], a3[k], a0[k+1], a1[k+1], a2[k+1], a3[k+1], x0, x1, x2, x3)
-		}
-		if k < k1 {
-			w := W[k][d0:d1]
-			sub(w, rho, a0[k], x0)
-			sub(w, 1, a1[k], x1)
-			sub(w, 1, a2[k], x2)
-			sub(w, 1, a3[k], x3)
-		}
-		rho = 1 // every weight has had its factor
-	}
-	for ; n < len(X); n++ {
-		x, an := X[n][d0:d1], a[n*K:(n+1)*K]
-		k := k0
-		for ; k+2 <= k1; k += 2 {
-			sub2(W[k][d0:d1], W[k+1][d0:d1], rho, an[k], an[k+1], x)
-		}
-		if k < k1 {
-			sub(W[k][d0:d1], rho, an[k], x)
-		}
-		rho = 1
-	}
-}
-
-// The kernels of the update. Each is the plain loop of sub on its rows and
-// examples, in that order; float64(a·x_d) rounds the product before it is
-// subtracted, as in the kernels of the logits, so that every build rounds
-// as the plain loop does.
-
-// sub sets w_d ← ρ·w_d − a·x_d for every d. It needs len(x) ≥ len(w).
-func sub(w []float64, rho, a float64, x []float64) {
-	x = x[:len(w)]
-	for d, xd := range x {
-		w[d] = float64(rho*w[d]) - float64(a*xd)
-	}
-}
-
-// sub2 is sub(v, ρ, a, x) and sub(w, ρ, b, x) in one pass over x.
-func sub2(v, w []float64, rho, a, b float64, x []float64) {
-	w, x = w[:len(v)], x[:len(v)]
-	for d, xd := range x {
-		v[d] = float64(rho*v[d]) - float64(a*xd)
-		w[d] = float64(rho*w[d]) - float64(b*xd)
-	}
-}
-
-// sub2Each4 is sub(v, ρ, a_0, x_0), then sub(v, 1, a_i, x_i) for
-// i = 1, 2, 3, and the same for w with the b_i, in one pass: each number
-// is loaded once. It is kept out of line: inlined into descend, its loop
-// ran out of registers.
-//
-//go:noinline
-func sub2Each4(v, w []float64, rho, a0, a1, a2, a3, b0, b1, b2, b3 float64, x0, x1, x2, x3 []float64) {
-	w, x0, x1, x2, x3 = w[:len(v)], x0[:len(v)], x1[:len(v)], x2[:len(v)], x3[:len(v)]
-	for d := range v {
-		x0d, x1d, x2d, x3d := x0[d], x1[d], x2[d], x3[d]
-		v[d] = float64(rho*v[d]) - float64(a0*x0d) - float64(a1*x1d) - float64(a2*x2d) - float64(a3*x3d)
-		w[d] = float64(rho*w[d]) - float64(b0*x0d) - float64(b1*x1d) - float64(b2*x2d) - float64(b3*x3d)
-	}
-}
-
-// checkRates returns an error wrapping ErrConfig unless the learning rate
-// η and the weight decay λ can give a finite descent: 0 < η < ∞,
-// 0 ≤ λ < ∞ and ηλ < 2. Each step multiplies W by 1 − ηλ, and
-// |1 − ηλ| ≥ 1 once ηλ ≥ 2: the penalty no longer shrinks the weights,
-// and beyond 2 it makes them grow geometrically.
-func checkRates(lr, lambda float64) error {
-	switch {
-	case !(lr > 0) || math.IsInf(lr, 1):
-		return fmt.Errorf("%w: learning rate %v, want a finite η > 0", ErrConfig, lr)
-	case !(lambda >= 0) || math.IsInf(lambda, 1):
-		return fmt.Errorf("%w: L2 %v, want a finite λ ≥ 0", ErrConfig, lambda)
-	case lr*lambda >= 2:
-		return fmt.Errorf("%w: learning rate %v and L2 %v give ηλ = %v, want ηλ < 2 (each step multiplies W by 1 − ηλ)", ErrConfig, lr, lambda, lr*lambda)
-	}
-	return nil
 }
 
 // DefaultEpochs is the number of epochs of a zero Config.Epochs with
@@ -574,22 +252,38 @@ func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 //
 //	J(W, b) = Σ_n w_n·C_n / Σ_n w_n + (λ/2)·‖W‖²,   C_n = CrossEntropy(W·x_n + b, y_n)
 //
-// from the model's weights, and returns how it ended. With ConstantRate
-// Train is the plain loop of Steps (see [Config]); by default it chooses
-// its method from the size of a pass over the data, N·K·(D + 1)
-// multiply-adds:
+// from the model's weights, and returns how it ended. With f_n = w_n/w̄,
+// w̄ the mean sample weight, each row's gradient is the note's taken f_n
+// times, ∂J/∂W = Σ_n a_n·x_nᵀ + λ·W and ∂J/∂b = Σ_n a_n with
+// a_n = (f_n/N)·(p_n − t_n). With ConstantRate Train is the plain loop of
+// Steps (see [Config]); by default it chooses its method from the size of
+// a pass over the data, N·K·(D + 1) multiply-adds.
 //
-//   - up to 2²⁴, Newton's method. Each step solves H·v = −∇J by conjugate
-//     gradients on Hessian-vector products (see the package doc), which
-//     need a number of passes that grows with the conditioning of H but
-//     not with N, preconditioned by the change to standardised features,
-//     so that raw features cost about what standardised ones do; then a
-//     backtracking line search. It converges quadratically once close.
-//   - above, SVRG (Johnson and Zhang, 2013): steps on BatchSize rows drawn
-//     with probabilities q_n = ½/N + ½·L_n/(N·L), each corrected by the
-//     exact gradient at a snapshot, so that their noise vanishes at the
-//     minimum; an epoch takes steps on 2N rows and costs about seven
-//     passes, and a few dozen epochs suffice where N is large against L/λ.
+// Up to 2²⁴, Newton's method. The curvature of the package doc, by the
+// chain rule through z_n = W·x_n + b, gives the product of the Hessian of
+// J with a direction (V, c) for about two passes, in the gradient's own
+// form with r_n for a_n:
+//
+//	u_n = V·x_n + c                         the change of z_n along (V, c)
+//	r_n = (f_n/N)·p_n ⊙ (u_n − p_nᵀu_n)     = (f_n/N)·(diag(p_n) − p_n·p_nᵀ)·u_n
+//	H·(V, c) = (Σ_n r_n·x_nᵀ + λ·V, Σ_n r_n)
+//
+// Each step solves H·v = −∇J by conjugate gradients on these products,
+// which need a number of passes that grows with the conditioning of H but
+// not with N, preconditioned by the change to standardised features, so
+// that raw features cost about what standardised ones do; then it halves
+// the step until J falls (Armijo). It converges quadratically once close.
+//
+// Above 2²⁴, SVRG (Johnson and Zhang, 2013): steps on BatchSize rows drawn
+// with probabilities q_n = ½/N + ½·L_n/(N·L) (see [LearningRate]), each
+// corrected by the exact gradient μ at a snapshot W̃,
+//
+//	W ← W − η·(μ + λ·W + Σ_{n∈S} f_n·(p_n − p̃_n)·x_nᵀ/(|S|·N·q_n))
+//
+// (the same for b, without λ), whose noise vanishes at the minimum. An
+// epoch takes steps on 2N rows at about seven passes' cost; its step
+// starts at |S|/L and halves after an epoch that does not lower J, and
+// the dense μ is added lazily, so that a step costs what a plain one does.
 //
 // After each Newton step or epoch Train measures J and ∂J/∂θ exactly on
 // X, and stops, with Converged, once the certificate holds:
@@ -597,11 +291,11 @@ func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 //	G = ‖∂J/∂W‖²/(2λ) ≤ Tolerance·J
 //
 // G bounds how far J lies above its minimum J*, whenever ∂J/∂b = 0: it is
-// the duality gap of J at the dual point f_n·(p_n − t_n)/N, which needs
-// Σ_n f_n·(p_n − t_n) = 0 to be feasible. Before it stops Train therefore
-// sets the biases to their optimum for W by Newton's method in b alone,
-// which makes ∂J/∂b 0 to rounding. The bound needs no curvature of J in
-// the biases and holds for any sample weights; λ > 0 is all it needs:
+// the duality gap of J at the dual point a_n, which needs Σ_n a_n = 0 to
+// be feasible. Before it stops Train therefore sets the biases to their
+// optimum for W by Newton's method in b alone, which makes ∂J/∂b 0 to
+// rounding. The bound needs no curvature of J in the biases and holds for
+// any sample weights; λ > 0 is all it needs:
 //
 //	J − J* ≤ G ≤ Tolerance·J,   so   (J − J*)/J* ≤ Tolerance/(1 − Tolerance)
 //
@@ -627,19 +321,16 @@ func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 // where it started. After a nil error the model is finite, and Loss,
 // Accuracy and Predict work on every row of X.
 //
-// Train shares its work with helper goroutines that end with the call. It
-// allocates O(N·K + K·D) once a call, and never copies the rows of X; the
-// results are the same bits on any number of cores and at every GOAMD64
-// level. X, y
-// and SampleWeights must not change during the call. Train panics on a
-// model that is not K×D with K ≥ 2.
+// Train allocates O(N·K + K·D) once a call, and never copies the rows of
+// X; X, y and SampleWeights must not change during the call. It panics on
+// a model that is not K×D with K ≥ 2.
 func (m *Model) Train(X [][]float64, y []int, c Config) (Result, error) {
 	m.mustShape()
 	res := Result{Objective: math.NaN(), Gradient: math.NaN(), Gap: math.NaN()}
 	if err := m.checkData(X, y); err != nil {
 		return res, err
 	}
-	epochs, batch, err := c.resolve(len(X), m.Classes(), m.Features())
+	epochs, batch, err := c.resolve(len(X))
 	if err != nil {
 		return res, err
 	}
@@ -692,14 +383,13 @@ func (m *Model) Train(X [][]float64, y []int, c Config) (Result, error) {
 // the weights of the epochs done.
 var errProgress = errors.New("softmax: training stopped by Progress")
 
-// report calls Progress, if any, after an epoch, with the helpers h
-// parked, and says whether training is to stop: for ErrStop with a nil
-// error, for any other error with it wrapped.
-func report(c Config, h *crew, epoch int, loss float64) (bool, error) {
+// report calls Progress, if any, after an epoch, and says whether training
+// is to stop: for ErrStop with a nil error, for any other error with it
+// wrapped.
+func report(c Config, epoch int, loss float64) (bool, error) {
 	if c.Progress == nil {
 		return false, nil
 	}
-	h.rest() // no helper spins while Progress runs
 	err := c.Progress(epoch, loss)
 	if err == ErrStop || err == nil {
 		return err == ErrStop, nil
@@ -708,32 +398,30 @@ func report(c Config, h *crew, epoch int, loss float64) (bool, error) {
 }
 
 // trainPlain is Train with ConstantRate: shuffle, then Step each batch,
-// each row's step scaled by its sample-weight factor f_n = w_n/w̄. It returns the
-// epochs done.
+// each row's step scaled by its factor f_n. It returns the epochs done.
 func (m *Model) trainPlain(X [][]float64, y []int, f []float64, eta float64, epochs, batch int, c Config, start *Model) (int, error) {
 	N := len(X)
 	order := make([]int, N)
 	for i := range order {
 		order[i] = i
 	}
-	s := newScratch() // its X and y hold the batch S
-	s.X, s.y = make([][]float64, 0, batch), make([]int, 0, batch)
-	h := newCrew(batch*m.Classes()*m.Features(), trainWork)
-	defer h.stop()
+	r := &rows{X: make([][]float64, 0, batch), y: make([]int, 0, batch)} // the batch S
+	t := newTeam(batch*m.Classes()*m.Features(), trainWork)
+	defer t.stop()
 	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
 	for epoch := 1; epoch <= epochs; epoch++ {
 		rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
 		var loss float64 // Σ_n C_n/N over the epoch
 		for i := 0; i < N; i += batch {
 			S := order[i:min(i+batch, N)]
-			s.X, s.y, s.f = s.X[:0], s.y[:0], s.f[:0]
+			r.X, r.y, r.f = r.X[:0], r.y[:0], r.f[:0]
 			for _, n := range S {
-				s.X, s.y = append(s.X, X[n]), append(s.y, y[n])
+				r.X, r.y = append(r.X, X[n]), append(r.y, y[n])
 				if f != nil {
-					s.f = append(s.f, f[n])
+					r.f = append(r.f, f[n])
 				}
 			}
-			C, err := m.step(s, eta, c.L2, h, false)
+			C, err := m.step(r, eta, c.L2, t, false)
 			if err != nil {
 				for _, n := range S {
 					if err := finiteRow(n, X[n]); err != nil {
@@ -749,7 +437,7 @@ func (m *Model) trainPlain(X [][]float64, y []int, f []float64, eta float64, epo
 		if loss-loss != 0 || !m.finite() {
 			return epoch, divergedIn(epoch, eta)
 		}
-		if stop, err := report(c, h, epoch, loss); err != nil {
+		if stop, err := report(c, epoch, loss); err != nil {
 			return epoch, err
 		} else if stop {
 			return epoch, m.trained(start, X, y, f, eta)
@@ -792,8 +480,7 @@ func (m *Model) trained(start *Model, X [][]float64, y []int, f []float64, eta f
 const absentBias = -1000
 
 // newtonPass is the largest pass over the data, N·K·(D + 1) multiply-adds,
-// on which the default takes Newton steps; above it, variance-reduced
-// steps (see Train).
+// on which the default takes Newton steps; above it, SVRG (see Train).
 const newtonPass = 1 << 24
 
 // trainDefault is Train's default: Newton's method or SVRG on the classes
@@ -839,7 +526,7 @@ func (m *Model) trainDefault(X [][]float64, y []int, f, Ln []float64, eta1 float
 		}
 	} else {
 		s := newSolver(X, ys, f, c.L2, present, D)
-		defer s.h.stop()
+		defer s.t.stop()
 		if J, _ := s.objective(sub); J-J != 0 {
 			return res, fmt.Errorf("%w: the logits or the loss of the model it starts from overflow on X", ErrValue)
 		}
@@ -861,193 +548,11 @@ func (m *Model) trainDefault(X [][]float64, y []int, f, Ln []float64, eta1 float
 	return res, nil
 }
 
-// trainVR is SVRG (Johnson and Zhang, 2013), the rows drawn with
-// q_n = ½/N + ½·L_n/(N·L), at steps that start at |S|·η₁ and halve after
-// each epoch that does not lower J, down to η₁; it stops on the
-// certificate of s.
-func (m *Model) trainVR(sv *solver, Ln []float64, eta1 float64, epochs, batch int, c Config) (Result, error) {
-	X, y, f := sv.X, sv.y, sv.f
-	N, K, D, lambda := len(X), m.Classes(), m.Features(), c.L2
-	res := Result{}
-	// The snapshot W̃ (best), with its table ã_n and mean gradient μ
-	// (snap, mu), and the same at the next measurement (next, muNext).
-	best := m.Clone()
-	snap, next := newScratch(), newScratch()
-	snap.X, snap.y, snap.f, next.X, next.y, next.f = X, y, f, X, y, f
-	mu, muNext := New(K, D), New(K, D)
-	wide := sv.h // shares the measurements
-	J, _, loss, err := m.measure(snap, mu, lambda, wide)
-	if err != nil {
-		return res, err
-	}
-	var sumL, Q float64
-	for _, l := range Ln {
-		sumL += l
-	}
-	cum := make([]float64, N) // the running sums of q_n = ½/N + ½·L_n/Σ_m L_m
-	for n, l := range Ln {
-		Q += float64(0.5/float64(N)) + float64(0.5*(l/sumL))
-		cum[n] = Q
-	}
-	s := newScratch() // the step's batch S of rows drawn
-	s.X, s.y, s.ta, s.tu, s.r = make([][]float64, 0, batch), make([]int, 0, batch), make([]float64, 0, batch*K), make([]float64, 0, batch*K), make([]float64, 0, batch)
-	s.vr = true
-	h := newCrew(batch*K*D, trainWork)
-	defer h.stop()
-	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
-	eta := float64(batch) * eta1
-	gap := sv.gapOf(mu, m)
-	for {
-		if gap <= c.Tolerance*J { // polish the biases and measure exactly
-			m.copyTo(best)
-			J, gap = sv.certify(m)
-			if res.Converged = gap <= c.Tolerance*J; res.Converged {
-				break
-			}
-			if J, _, loss, err = m.measure(snap, mu, lambda, wide); err != nil {
-				return res, err
-			}
-			m.copyTo(best)
-			gap = sv.gapOf(mu, m)
-		}
-		if res.Epochs >= epochs || sv.work >= sv.maxWork {
-			break
-		}
-		res.Epochs++
-		sv.work += float64(7 * N * K * (D + 1)) // 2N steps of two passes each, and a measurement of three
-		s.shift = 0
-		for i := 0; batch < N && i < 2*N; i += batch {
-			s.X, s.y, s.f, s.ta, s.tu, s.r = s.X[:0], s.y[:0], s.f[:0], s.ta[:0], s.tu[:0], s.r[:0]
-			for range batch { // draw the row n with probability q_n
-				n, _ := slices.BinarySearch(cum, float64(rng.Float64()*Q))
-				n = min(n, N-1)
-				q := cum[n]
-				if n > 0 {
-					q -= cum[n-1]
-				}
-				s.X, s.y = append(s.X, X[n]), append(s.y, y[n])
-				s.ta, s.tu = append(s.ta, snap.a[n*K:(n+1)*K]...), append(s.tu, snap.u[n*K:(n+1)*K]...)
-				s.r = append(s.r, float64(eta/float64(batch))/float64(float64(N)*q))
-				if f != nil {
-					s.f = append(s.f, f[n])
-				}
-			}
-			m.vrStep(s, eta, lambda, mu, h)
-		}
-		rho := 1 - float64(eta*lambda)
-		for k, wk := range m.W {
-			if batch == N { // a full batch: one step of the exact gradient, W ← ρ·W − η·μ_W
-				sub(wk, rho, eta, mu.W[k])
-				m.B[k] -= float64(eta * mu.B[k])
-			} else { // W = V − γ·μ_W
-				sub(wk, 1, s.shift, mu.W[k])
-			}
-		}
-		h.rest()
-		Jn, _, ln, err := m.measure(next, muNext, lambda, wide)
-		if err == nil && Jn <= J { // the epoch lowered J: a new snapshot
-			snap, next, mu, muNext = next, snap, muNext, mu
-			J, loss = Jn, ln
-			gap = sv.gapOf(mu, m)
-			m.copyTo(best)
-		} else {
-			best.copyTo(m)
-			eta = max(eta/2, eta1)
-		}
-		if stop, err := report(c, wide, res.Epochs, loss); stop {
-			if err != nil {
-				return res, err
-			}
-			break
-		}
-	}
-	return sv.result(res, m), nil
-}
-
-// vrStep takes one variance-reduced step of Train's default on the rows
-// of s, the batch S, drawn with probabilities q_n:
-//
-//	a_n = (η/|S|)·(f_n·(p_n − t_n) − ã_n)/(N·q_n)
-//	b   ← b − η·μ_b − Σ_n a_n
-//	W   ← (1 − ηλ)·W − η·μ_W − Σ_n a_n·x_nᵀ
-//
-// with p_n at the weights before the step, ã_n = f_n·(p̃_n − t_n) at the
-// snapshot W̃, and μ = (1/N)·Σ_n ã_n·x̃_nᵀ over all N rows. Its mean over
-// the draws is the step W ← W − η·∂J/∂W, b ← b − η·∂J/∂b. The dense term
-// η·μ_W is not added to every weight at every step: the model holds
-// V = W + γ·μ_W, the logits are V·x_n + b − γ·u_n with u_n = μ_W·x_n from
-// the measurement, and the step is
-//
-//	V ← (1 − ηλ)·V − Σ_n a_n·x_nᵀ,   γ ← (1 − ηλ)·γ + η
-//
-// which is the same W, so that a step costs what a plain one does.
-func (m *Model) vrStep(s *scratch, eta, lambda float64, mu *Model, h *crew) {
-	N, K := len(s.X), m.Classes()
-	rho := 1 - float64(eta*lambda)
-	s.begin(m, 0, rho)
-	h.loop(N, 3, s.forward)
-	for k := range m.B {
-		m.B[k] -= float64(eta * mu.B[k])
-	}
-	for n := range N {
-		for k, ak := range s.a[n*K : (n+1)*K] {
-			m.B[k] -= ak
-		}
-	}
-	h.loop(s.tiles(), 1, s.update)
-	s.shift = float64(rho*s.shift) + eta
-}
-
-// measure computes at the model, on all the rows X, y and f of s: the
-// table ã_n = f_n·(p_n − t_n), in s.a; the mean gradient of the
-// cross-entropies, in mu,
-//
-//	μ_W = (1/N)·Σ_n ã_n·x_nᵀ,   μ_b = (1/N)·Σ_n ã_n
-//
-// and u_n = μ_W·x_n, in s.u; and returns J, max |∂J/∂θ| over ∂J/∂W = μ_W + λ·W and ∂J/∂b = μ_b, and
-// the mean cross-entropy. The error wraps ErrValue or ErrDiverged if a
-// row's logits or loss are not finite.
-func (m *Model) measure(s *scratch, mu *Model, lambda float64, h *crew) (J, g, loss float64, err error) {
-	N, K := len(s.X), m.Classes()
-	s.begin(m, 1, 1)
-	h.loop(N, 3, s.forward) // ã_n = 1·f_n·(p_n − t_n), and C_n
-	if n := s.failed(); n >= 0 {
-		return 0, 0, 0, m.notFinite(n, s.X[n], s.C[n])
-	}
-	for n, Cn := range s.C {
-		if s.f != nil {
-			Cn = float64(Cn * s.f[n])
-		}
-		loss += Cn / float64(N)
-	}
-	s.g = mu
-	h.loop(s.tiles(), 1, s.gradient)
-	if s.g0 == nil {
-		s.g0 = &Model{B: make([]float64, K)}
-	}
-	s.g0.W, s.u = mu.W, grow(s.u, N*K)
-	h.loop(N, 3, s.mx) // u_n = μ_W·x_n
-	clear(mu.B)
-	for n := range N {
-		for k, ak := range s.a[n*K : (n+1)*K] {
-			mu.B[k] += ak / float64(N)
-		}
-	}
-	var W2 float64 // ‖W‖²
-	for k, wk := range m.W {
-		for d, w := range wk {
-			W2 += float64(w * w)
-			g = max(g, math.Abs(mu.W[k][d]+float64(lambda*w)))
-		}
-		g = max(g, math.Abs(mu.B[k]))
-	}
-	return loss + float64(lambda/2*W2), g, loss, nil
-}
-
 // newton is Train's default on small data: Newton's method. Each step
 // solves H·v = −∇J by conjugate gradients, preconditioned by the change
 // to standardised features (precondition), and takes the longest step
 // t·v of t = 1, ½, ¼, … that lowers J by at least 10⁻⁴·t·∇Jᵀv (Armijo).
+// s has measured J at m.
 func (m *Model) newton(s *solver, c Config, epochs int) (Result, error) {
 	K, D := s.K, s.D
 	v, r, d, Hd, z, trial := New(K, D), New(K, D), New(K, D), New(K, D), New(K, D), New(K, D)
@@ -1057,9 +562,9 @@ func (m *Model) newton(s *solver, c Config, epochs int) (Result, error) {
 	s.gradient(g, m)
 	res := Result{}
 	for {
-		if s.gapOf(g, nil) <= c.Tolerance*J {
+		if s.gapOf(g) <= c.Tolerance*J {
 			var gap float64
-			if J, gap = s.certify(m); gap <= c.Tolerance*J {
+			if J, loss, gap = s.certify(m); gap <= c.Tolerance*J {
 				res.Converged = true
 				break
 			}
@@ -1102,12 +607,12 @@ func (m *Model) newton(s *solver, c Config, epochs int) (Result, error) {
 		}
 		if !accepted { // J cannot be lowered in float64: the biases polished, the last word
 			var gap float64
-			J, gap = s.certify(m)
+			J, loss, gap = s.certify(m)
 			res.Converged = gap <= c.Tolerance*J
 			break
 		}
 		s.gradient(g, m)
-		if stop, err := report(c, s.h, res.Epochs, loss); stop {
+		if stop, err := report(c, res.Epochs, loss); stop {
 			if err != nil {
 				return s.result(res, m), err
 			}
@@ -1115,6 +620,292 @@ func (m *Model) newton(s *solver, c Config, epochs int) (Result, error) {
 		}
 	}
 	return s.result(res, m), nil
+}
+
+// trainVR is SVRG (see Train), the rows drawn with q_n ∝ ½ + ½·L_n/L, at
+// steps that start at |S|·η₁ and halve after each epoch that does not
+// lower J, down to η₁; it stops on the certificate of s.
+func (m *Model) trainVR(s *solver, Ln []float64, eta1 float64, epochs, batch int, c Config) (Result, error) {
+	N, K, D, lambda := s.N, s.K, s.D, s.lambda
+	// The snapshot W̃ (best): its p̃_n in pt, μ = ∂J/∂θ − (λ·W̃, 0), and
+	// u_n = μ_W·x_n, the logits of mu0, in u.
+	best, mu := m.Clone(), New(K, D)
+	mu0 := &Model{W: mu.W, B: make([]float64, K)}
+	pt, u := make([]float64, N*K), make([]float64, N*K)
+	snapshot := func() (gap float64) { // at m, where s has just measured J
+		s.gradient(s.g, m)
+		for k, gk := range s.g.W {
+			for d, g := range gk {
+				mu.W[k][d] = g - float64(lambda*m.W[k][d])
+			}
+		}
+		copy(mu.B, s.g.B)
+		s.pass()
+		s.th = mu0
+		s.t.loop(logitsPass, &s.rows, N, 3)
+		s.Z, u = u, s.Z
+		s.P, pt = pt, s.P
+		m.copyTo(best)
+		return s.gapOf(s.g)
+	}
+	J, loss := s.objective(m)
+	gap := snapshot()
+	var sumL, Q float64
+	for _, l := range Ln {
+		sumL += l
+	}
+	cum := make([]float64, N) // the running sums of q_n = ½/N + ½·L_n/Σ_m L_m
+	for n, l := range Ln {
+		Q += float64(0.5/float64(N)) + float64(0.5*(l/sumL))
+		cum[n] = Q
+	}
+	r := &rows{X: make([][]float64, 0, batch), y: make([]int, 0, batch), u: make([]float64, 0, batch*K)} // the batch S
+	ta, rq := make([]float64, 0, batch*K), make([]float64, 0, batch)                                     // its p̃_n − t_n, and (η/|S|)/(N·q_n)
+	t := newTeam(batch*K*D, trainWork)
+	defer t.stop()
+	rng := rand.New(rand.NewPCG(c.Seed, seedStream))
+	eta := float64(batch) * eta1
+	res := Result{}
+	for {
+		if gap <= c.Tolerance*J { // polish the biases and measure exactly
+			if J, loss, gap = s.certify(m); gap <= c.Tolerance*J {
+				res.Converged = true
+				break
+			}
+			gap = snapshot()
+		}
+		if res.Epochs >= epochs || s.work >= s.maxWork {
+			break
+		}
+		res.Epochs++
+		s.work += 4 * float64(N) * float64(K) * float64(D+1) // 2N rows of steps, two passes each
+		r.shift = 0
+		for i := 0; batch < N && i < 2*N; i += batch {
+			r.X, r.y, r.f, r.u, ta, rq = r.X[:0], r.y[:0], r.f[:0], r.u[:0], ta[:0], rq[:0]
+			for range batch { // draw the row n with probability q_n
+				n, _ := slices.BinarySearch(cum, float64(rng.Float64()*Q))
+				n = min(n, N-1)
+				q := cum[n]
+				if n > 0 {
+					q -= cum[n-1]
+				}
+				r.X, r.y, r.u = append(r.X, s.X[n]), append(r.y, s.y[n]), append(r.u, u[n*K:(n+1)*K]...)
+				ta = append(ta, pt[n*K:(n+1)*K]...)
+				ta[len(ta)-K+s.y[n]]--
+				rq = append(rq, float64(eta/float64(batch))/float64(float64(N)*q))
+				if s.f != nil {
+					r.f = append(r.f, s.f[n])
+				}
+			}
+			m.vrStep(r, ta, rq, eta, lambda, mu, t)
+		}
+		rho := 1 - float64(eta*lambda)
+		for k, wk := range m.W {
+			if batch == N { // a full batch: one step of the exact gradient, W ← ρ·W − η·μ_W
+				sub(wk, rho, eta, mu.W[k])
+				m.B[k] -= float64(eta * mu.B[k])
+			} else { // W = V − γ·μ_W
+				sub(wk, 1, r.shift, mu.W[k])
+			}
+		}
+		if Jn, ln := s.objective(m); Jn <= J { // the epoch lowered J: a new snapshot
+			J, loss = Jn, ln
+			gap = snapshot()
+		} else {
+			best.copyTo(m)
+			eta = max(eta/2, eta1)
+		}
+		if stop, err := report(c, res.Epochs, loss); stop {
+			if err != nil {
+				return s.result(res, m), err
+			}
+			break
+		}
+	}
+	return s.result(res, m), nil
+}
+
+// vrStep takes one SVRG step on the batch r, with ta_n = p̃_n − t_n at the
+// snapshot and rq_n = (η/|S|)/(N·q_n) for each of its rows:
+//
+//	a_n = rq_n·f_n·((p_n − t_n) − ta_n)
+//	b   ← b − η·μ_b − Σ_n a_n
+//	W   ← (1 − ηλ)·W − η·μ_W − Σ_n a_n·x_nᵀ
+//
+// The dense term η·μ_W is not added to every weight at every step: the
+// model holds V = W + γ·μ_W, the logits are V·x_n + b − γ·u_n, and the
+// step is V ← (1 − ηλ)·V − Σ_n a_n·x_nᵀ, γ ← (1 − ηλ)·γ + η, the same W.
+func (m *Model) vrStep(r *rows, ta, rq []float64, eta, lambda float64, mu *Model, t *team) {
+	N, K := len(r.X), m.Classes()
+	r.th = m
+	r.Z, r.C, r.zmax = grow(r.Z, N*K), grow(r.C, N), grow(r.zmax, N)
+	t.loop(forwardPass, r, N, 3) // p_n − t_n
+	for k := range m.B {
+		m.B[k] -= float64(eta * mu.B[k])
+	}
+	for n := range N {
+		for k := range K {
+			a := r.Z[n*K+k] - ta[n*K+k]
+			if r.f != nil {
+				a = float64(a * r.f[n])
+			}
+			r.Z[n*K+k] = float64(rq[n] * a)
+			m.B[k] -= r.Z[n*K+k]
+		}
+	}
+	r.out, r.rho = m, 1-float64(eta*lambda)
+	t.loop(descendPass, r, r.tiles(), 1)
+	r.shift = float64(r.rho*r.shift) + eta
+}
+
+// A solver holds what Newton's method, SVRG's measurements and the
+// certificate work on: all N rows, with p_n and C_n at the point last
+// measured (objective), the multiply-adds done so far against the cap,
+// and the buffers of polish.
+type solver struct {
+	rows           // X, y, f; Z for a_n or r_n, P for p_n, C for C_n
+	lambda         float64
+	N, K, D        int
+	mu, sig        []float64 // the features' means and deviations, for newton's preconditioner
+	t              *team
+	work, maxWork  float64   // multiply-adds done, and the cap on them
+	bH, bL, bg, bd []float64 // polish: the K×K Hessian of J in b, its Cholesky factor, ∂J/∂b and the step
+	g              *Model    // ∂J/∂θ at the point last measured
+}
+
+// maxWork is the multiply-adds the default may do on data whose pass is
+// N·K·(D + 1) of them: 10¹⁰ (seconds), or 1000 passes on larger data.
+func maxWork(pass float64) float64 { return max(1e10, 1000*pass) }
+
+func newSolver(X [][]float64, y []int, f []float64, lambda float64, K, D int) *solver {
+	N := len(X)
+	return &solver{rows: rows{X: X, y: y, f: f, Z: make([]float64, N*K), P: make([]float64, N*K), C: make([]float64, N), zmax: make([]float64, N)},
+		lambda: lambda, N: N, K: K, D: D, t: newTeam(N*K*D, callWork), maxWork: maxWork(float64(N) * float64(K) * float64(D+1)),
+		bH: make([]float64, K*K), bL: make([]float64, K*K), bg: make([]float64, K), bd: make([]float64, K), g: New(K, D)}
+}
+
+// pass counts a pass over the data.
+func (s *solver) pass() { s.work += float64(s.N) * float64(s.K) * float64(s.D+1) }
+
+// objective returns J at th, and the mean cross-entropy, keeping p_n in P
+// and C_n in C; J is +Inf if a row's logits or loss are not finite.
+func (s *solver) objective(th *Model) (J, loss float64) {
+	s.pass()
+	s.th = th
+	s.t.loop(forwardPass, &s.rows, s.N, 3)
+	s.P, s.Z = s.Z, s.P // p_n − t_n, and then p_n:
+	for n, label := range s.y {
+		s.P[n*s.K+label]++
+	}
+	// The mean of the f_n·C_n, summed as Loss sums it (see sum), so that
+	// Progress gets Loss's number.
+	blocks := min((s.N+blockRows-1)/blockRows, maxBlocks)
+	for b := range blocks {
+		var sb float64
+		for n := b * s.N / blocks; n < (b+1)*s.N/blocks; n++ {
+			Cn := s.C[n]
+			if s.f != nil {
+				Cn = float64(Cn * s.f[n])
+			}
+			sb += Cn / float64(s.N)
+		}
+		loss += sb
+	}
+	var W2 float64
+	for _, wk := range th.W {
+		for _, w := range wk {
+			W2 += float64(w * w)
+		}
+	}
+	J = loss + float64(s.lambda/2*W2)
+	if J-J != 0 {
+		J = math.Inf(1)
+	}
+	return J, loss
+}
+
+// gradient writes ∂J/∂θ at th, the point of the last objective, into g:
+//
+//	∂J/∂W = Σ_n a_n·x_nᵀ + λ·W,   ∂J/∂b = Σ_n a_n,   a_n = (f_n/N)·(p_n − t_n)
+func (s *solver) gradient(g, th *Model) {
+	K := s.K
+	for n := range s.N {
+		c := s.factor(n)
+		for k := range K {
+			s.Z[n*K+k] = float64(c * s.P[n*K+k])
+		}
+		s.Z[n*K+s.y[n]] -= c
+	}
+	s.accumulate(g, th)
+}
+
+// hessian writes the product of the Hessian of J at the point of the last
+// objective with the direction v = (V, c) into out (see Train):
+//
+//	H·v = (Σ_n r_n·x_nᵀ + λ·V, Σ_n r_n),   r_n = (f_n/N)·p_n ⊙ (u_n − p_nᵀu_n),   u_n = V·x_n + c
+func (s *solver) hessian(out, v *Model) {
+	s.pass()
+	s.th = v
+	s.t.loop(hessianPass, &s.rows, s.N, 3)
+	s.accumulate(out, v)
+}
+
+// accumulate writes (Σ_n a_n·x_nᵀ + λ·V, Σ_n a_n) into out, for the a_n
+// in Z and v = (V, c): descend from W = 0 gives −Σ_n a_n·x_nᵀ, each sum
+// in the order of n.
+func (s *solver) accumulate(out, v *Model) {
+	K := s.K
+	s.pass()
+	for _, ok := range out.W {
+		clear(ok)
+	}
+	s.out, s.rho = out, 0
+	s.t.loop(descendPass, &s.rows, s.tiles(), 1)
+	clear(out.B)
+	for n := range s.N {
+		for k, ak := range s.Z[n*K : (n+1)*K] {
+			out.B[k] += ak
+		}
+	}
+	for k, ok := range out.W {
+		for d := range ok {
+			ok[d] = float64(s.lambda*v.W[k][d]) - ok[d]
+		}
+	}
+}
+
+// gapOf returns ‖g_W‖²/(2λ), the bound on J − J* of the gradient g (see
+// Train).
+func (s *solver) gapOf(g *Model) float64 {
+	var q float64
+	for _, gk := range g.W {
+		for _, gd := range gk {
+			q += float64(gd * gd)
+		}
+	}
+	return q / (2 * s.lambda)
+}
+
+// certify sets the biases of th to their optimum for its W (polish), and
+// returns J there, the mean cross-entropy and the bound ‖∂J/∂W‖²/(2λ) on
+// J − J* (see Train), leaving p_n and ∂J/∂θ (in s.g) measured there.
+func (s *solver) certify(th *Model) (J, loss, gap float64) {
+	s.polish(th)
+	J, loss = s.objective(th)
+	s.gradient(s.g, th)
+	return J, loss, s.gapOf(s.g)
+}
+
+// result returns r with the measurement of th: J, max |∂J/∂θ| and the gap.
+func (s *solver) result(r Result, th *Model) Result {
+	r.Objective, _ = s.objective(th)
+	s.gradient(s.g, th)
+	r.Gradient = 0
+	for k, gk := range s.g.W {
+		r.Gradient = max(r.Gradient, maxAbs(gk), math.Abs(s.g.B[k]))
+	}
+	r.Gap = s.gapOf(s.g)
+	return r
 }
 
 // scales sets the means μ_d and deviations σ_d of the features (σ_d = 1
@@ -1204,225 +995,6 @@ func scale(dst *Model, t float64, x *Model) {
 // rougher step and the line search do as well.
 const maxCG = 250
 
-// A solver holds what Newton's method and the certificate work on: the
-// rows X, y and f of J, the probabilities p_n at the point last measured,
-// and the multiply-adds done so far, against the cap.
-type solver struct {
-	X       [][]float64
-	y       []int
-	f       []float64 // f_n = w_n/w̄, or nil for all 1
-	lambda  float64
-	N, K, D int
-	p, a    []float64 // p_n, and a_n for the accumulation, in [n·K : (n+1)·K]
-	C       []float64 // C_n
-	mu, sig []float64 // the features' means and deviations, for newton's preconditioner
-	h       *crew
-	work    float64   // multiply-adds done
-	maxWork float64   // and the cap on them
-	bH, bL  []float64 // the K×K Hessian of J in b, and its Cholesky factor
-	bg, bd  []float64 // ∂J/∂b, and the step of b
-	g       *Model    // ∂J/∂θ at the point last measured
-
-	// The passes, bound once so that a pass allocates nothing, and the
-	// models they read: objectiveRows reads th, hessianRows v, and
-	// accumulateTiles writes out with v.
-	th, v, out                                        *Model
-	objectivePass, hessianPass, accumulatePass, zPass func(lo, hi int)
-}
-
-// maxWork is the multiply-adds the default may do on data whose pass is
-// N·K·(D + 1) of them: 10¹⁰ (seconds), or 1000 passes on larger data.
-func maxWork(pass float64) float64 { return max(1e10, 1000*pass) }
-
-func newSolver(X [][]float64, y []int, f []float64, lambda float64, K, D int) *solver {
-	N := len(X)
-	s := &solver{X: X, y: y, f: f, lambda: lambda, N: N, K: K, D: D,
-		p: make([]float64, N*K), a: make([]float64, N*K), C: make([]float64, N),
-		h: newCrew(N*K*D, callWork), maxWork: maxWork(float64(N) * float64(K) * float64(D+1)),
-		bH: make([]float64, K*K), bL: make([]float64, K*K), bg: make([]float64, K), bd: make([]float64, K), g: New(K, D)}
-	s.objectivePass, s.hessianPass, s.accumulatePass, s.zPass = s.objectiveRows, s.hessianRows, s.accumulateTiles, s.zRows
-	return s
-}
-
-// pass counts a pass over the data.
-func (s *solver) pass() { s.work += float64(s.N) * float64(s.K) * float64(s.D+1) }
-
-// factor returns f_n/N, the weight of row n in J.
-func (s *solver) factor(n int) float64 {
-	if s.f == nil {
-		return 1 / float64(s.N)
-	}
-	return s.f[n] / float64(s.N)
-}
-
-// objective returns J at th, and the mean cross-entropy, keeping p_n and
-// C_n; J is +Inf if a row's logits or loss are not finite.
-func (s *solver) objective(th *Model) (J, loss float64) {
-	s.pass()
-	s.th = th
-	s.h.loop(s.N, 3, s.objectivePass)
-	// The mean of the f_n·C_n, summed as Loss sums it (see sum), so that
-	// Progress gets Loss's number.
-	blocks := min((s.N+blockRows-1)/blockRows, maxBlocks)
-	for b := range blocks {
-		var sb float64
-		for n := b * s.N / blocks; n < (b+1)*s.N/blocks; n++ {
-			Cn := s.C[n]
-			if s.f != nil {
-				Cn = float64(Cn * s.f[n])
-			}
-			sb += Cn / float64(s.N)
-		}
-		loss += sb
-	}
-	var W2 float64
-	for _, wk := range th.W {
-		for _, w := range wk {
-			W2 += float64(w * w)
-		}
-	}
-	J = loss + float64(s.lambda/2*W2)
-	if J-J != 0 {
-		J = math.Inf(1)
-	}
-	return J, loss
-}
-
-// objectiveRows computes p_n and C_n at s.th for the rows lo ≤ n < hi.
-func (s *solver) objectiveRows(lo, hi int) {
-	K := s.K
-	s.th.logitsRows(s.p[lo*K:hi*K], s.X[lo:hi]) // z_n = W·x_n + b
-	for n := lo; n < hi; n++ {
-		z := s.p[n*K : (n+1)*K]
-		ok := allFinite(z)
-		s.C[n] = delta(z, s.y[n]) // C_n, and z = p_n − t_n
-		z[s.y[n]]++
-		if !ok {
-			s.C[n] = math.Inf(1)
-		}
-	}
-}
-
-// gradient writes ∂J/∂θ at the point of the last objective, th, into g:
-//
-//	∂J/∂W = Σ_n a_n·x_nᵀ + λ·W,   ∂J/∂b = Σ_n a_n,   a_n = (f_n/N)·(p_n − t_n)
-func (s *solver) gradient(g, th *Model) {
-	K := s.K
-	for n := range s.N {
-		c := s.factor(n)
-		for k := range K {
-			s.a[n*K+k] = float64(c * s.p[n*K+k])
-		}
-		s.a[n*K+s.y[n]] -= c
-	}
-	s.accumulate(g, th)
-}
-
-// hessian writes the product of the Hessian of J at the point of the last
-// objective with the direction v = (V, c) into out:
-//
-//	H·v = (Σ_n r_n·x_nᵀ + λ·V, Σ_n r_n),   r_n = (f_n/N)·p_n ⊙ (u_n − p_nᵀu_n),   u_n = V·x_n + c
-//
-// u_n is the change of z_n along v, and r_n = (diag(p_n) − p_n·p_nᵀ)·u_n
-// the change of p_n − t_n that it makes (see the package doc).
-func (s *solver) hessian(out, v *Model) {
-	s.pass()
-	s.v = v
-	s.h.loop(s.N, 3, s.hessianPass)
-	s.accumulate(out, v)
-}
-
-// hessianRows computes r_n along s.v, into s.a, for the rows lo ≤ n < hi.
-func (s *solver) hessianRows(lo, hi int) {
-	K := s.K
-	s.v.logitsRows(s.a[lo*K:hi*K], s.X[lo:hi]) // u_n = V·x_n + c
-	for n := lo; n < hi; n++ {
-		u, p := s.a[n*K:(n+1)*K], s.p[n*K:(n+1)*K]
-		var pu float64 // p_nᵀu_n
-		for k := range u {
-			pu += float64(p[k] * u[k])
-		}
-		c := s.factor(n)
-		for k := range u {
-			u[k] = float64(c * float64(p[k]*(u[k]-pu)))
-		}
-	}
-}
-
-// accumulate writes (Σ_n a_n·x_nᵀ + λ·V, Σ_n a_n) into out, a_n in s.a:
-// the second primitive, each sum in the order of n, in tiles of W.
-func (s *solver) accumulate(out, v *Model) {
-	K, D := s.K, s.D
-	s.pass()
-	s.out, s.v = out, v
-	s.h.loop(((K+tileRows-1)/tileRows)*((D+31)/32), 1, s.accumulatePass)
-	clear(out.B)
-	for n := range s.N {
-		for k, ak := range s.a[n*K : (n+1)*K] {
-			out.B[k] += ak
-		}
-	}
-}
-
-// accumulateTiles writes the tiles t0 ≤ t < t1 of s.out.W, in tiles of
-// at most 32 columns, so that a narrow W is shared too: each weight's sum
-// is the same on any tiling.
-func (s *solver) accumulateTiles(t0, t1 int) {
-	K, D := s.K, s.D
-	rows, cols := (K+tileRows-1)/tileRows, (D+31)/32
-	for t := t0; t < t1; t++ {
-		r, col := t/cols, t%cols
-		k0, k1, d0, d1 := r*K/rows, (r+1)*K/rows, col*D/cols, (col+1)*D/cols
-		for _, ok := range s.out.W[k0:k1] {
-			clear(ok[d0:d1])
-		}
-		s.out.descend(s.a, s.X, 0, k0, k1, d0, d1) // −Σ_n a_n·x_nᵀ
-		for k := k0; k < k1; k++ {
-			for d := d0; d < d1; d++ {
-				s.out.W[k][d] = float64(s.lambda*s.v.W[k][d]) - s.out.W[k][d]
-			}
-		}
-	}
-}
-
-// gapOf returns ‖∂J/∂W‖²/(2λ), with ∂J/∂W = μ_W + λ·W for the mean
-// gradient mu of the cross-entropies at th, or mu.W itself for a nil th.
-func (s *solver) gapOf(mu, th *Model) float64 {
-	var q float64
-	for k, gk := range mu.W {
-		for d, g := range gk {
-			if th != nil {
-				g += float64(s.lambda * th.W[k][d])
-			}
-			q += float64(g * g)
-		}
-	}
-	return q / (2 * s.lambda)
-}
-
-// certify sets the biases of th to their optimum for its W, by Newton's
-// method in b alone (polish), and returns J there and the bound
-// ‖∂J/∂W‖²/(2λ) on J − J* (see Train), leaving p_n and s.a as the
-// gradient there made them.
-func (s *solver) certify(th *Model) (J, gap float64) {
-	s.polish(th)
-	J, _ = s.objective(th)
-	s.gradient(s.g, th)
-	return J, s.gapOf(s.g, nil)
-}
-
-// result returns r with the measurement of th: J, max |∂J/∂θ| and the gap.
-func (s *solver) result(r Result, th *Model) Result {
-	r.Objective, _ = s.objective(th)
-	s.gradient(s.g, th)
-	r.Gradient = 0
-	for k, gk := range s.g.W {
-		r.Gradient = max(r.Gradient, maxAbs(gk), math.Abs(s.g.B[k]))
-	}
-	r.Gap = s.gapOf(s.g, nil)
-	return r
-}
-
 // polish takes Newton steps in the biases of th alone, W fixed, until
 // ∂J/∂b stops falling: J is convex in b, with the gradient and Hessian
 //
@@ -1437,7 +1009,7 @@ func (s *solver) polish(th *Model) {
 	s.pass()
 	s.th = &Model{W: th.W, B: s.bd} // W·x_n: biases 0
 	clear(s.bd)
-	s.h.loop(s.N, 3, s.zPass)
+	s.t.loop(logitsPass, &s.rows, s.N, 3)
 	b, best := th.B, math.Inf(1)
 	trial := s.bH[:K] // free until biasStep
 	for range 50 {
@@ -1469,20 +1041,15 @@ func (s *solver) polish(th *Model) {
 	}
 }
 
-// zRows writes W·x_n + b of s.th into s.a for the rows lo ≤ n < hi.
-func (s *solver) zRows(lo, hi int) {
-	s.th.logitsRows(s.a[lo*s.K:hi*s.K], s.X[lo:hi])
-}
-
 // biasLoss returns the cross-entropy part of J at the biases b, with the
-// logits W·x_n in s.a; it keeps p_n in s.p.
+// logits W·x_n in Z; it keeps p_n in P.
 func (s *solver) biasLoss(b []float64) float64 {
 	K := s.K
 	var loss float64
 	for n := range s.N {
-		z := s.p[n*K : (n+1)*K]
+		z := s.P[n*K : (n+1)*K]
 		for k := range z {
-			z[k] = s.a[n*K+k] + b[k]
+			z[k] = s.Z[n*K+k] + b[k]
 		}
 		C := delta(z, s.y[n])
 		z[s.y[n]]++
@@ -1504,7 +1071,7 @@ func (s *solver) biasStep(b []float64) (J, gmax float64) {
 	clear(H)
 	clear(g)
 	for n := range s.N {
-		p, c := s.p[n*K:(n+1)*K], s.factor(n)
+		p, c := s.P[n*K:(n+1)*K], s.factor(n)
 		for k, pk := range p {
 			cp := float64(c * pk)
 			g[k] += cp
@@ -1668,11 +1235,11 @@ func curvatures(X [][]float64, f []float64, lambda float64) (Ln []float64, L flo
 // first, so that every uint64 seed, 0 included, gives its own sequence.
 const seedStream = 0x736f66746d6178 // "softmax"
 
-// resolve returns the epochs and batch size of c for N rows, K classes
-// and D features, with the defaults put in, or an error wrapping
+// resolve returns the epochs and batch size of c for N rows, with the
+// defaults put in, or an error wrapping
 // ErrConfig for a field out of its range. Train checks the learning rate
 // further.
-func (c Config) resolve(N, K, D int) (epochs, batch int, err error) {
+func (c Config) resolve(N int) (epochs, batch int, err error) {
 	switch {
 	case !(c.LearningRate >= 0) || math.IsInf(c.LearningRate, 1):
 		return 0, 0, fmt.Errorf("%w: learning rate %v, want a finite η > 0, or 0 for the default", ErrConfig, c.LearningRate)
@@ -1818,5 +1385,313 @@ func (m *Model) Fold(mu, sigma []float64) error {
 		}
 	}
 	copy(m.B, b)
+	return nil
+}
+
+// rows holds the examples that a pass runs over, with what it reads and
+// writes for each of them: the operands of a team's loops. A Step of the
+// user's takes one from a pool; Train and its solver keep their own.
+type rows struct {
+	X    [][]float64
+	y    []int
+	f    []float64 // the factors f_n = w_n/w̄, or nil for all 1
+	th   *Model    // the model whose logits the passes take
+	Z    []float64 // K numbers a row, in Z[n·K : (n+1)·K]: z_n, then p_n − t_n, a_n or r_n
+	P    []float64 // p_n, for hessianRows
+	C    []float64 // C_n, NaN where z_n is not finite
+	zmax []float64 // max_k |z_nk|, for Step's guard
+
+	u     []float64 // an SVRG step's u_n = μ_W·x_n, and γ (see vrStep)
+	shift float64
+	out   *Model  // descendPass: W of out ← ρ·W − Σ_n a_n·x_nᵀ, a_n in Z
+	rho   float64 // ρ
+	sums  []float64
+	errs  []error // sum's blocks
+}
+
+// The passes of a team's loop (see rows.part).
+const (
+	forwardPass  = iota // forwardRows
+	hessianPass         // hessianRows
+	logitsPass          // z_n = W·x_n + b into Z
+	descendPass         // descendTiles
+	lossPass            // sumBlocks
+	accuracyPass        // sumBlocks
+)
+
+// part runs the items lo ≤ i < hi of the pass op on r, as goroutine g of
+// a team: rows, tiles of W or blocks of rows.
+func (r *rows) part(op, g, lo, hi int) {
+	switch op {
+	case forwardPass:
+		r.forwardRows(lo, hi)
+	case hessianPass:
+		r.hessianRows(lo, hi)
+	case logitsPass:
+		K := r.th.Classes()
+		r.th.logitsRows(r.Z[lo*K:hi*K], r.X[lo:hi])
+	case descendPass:
+		r.descendTiles(lo, hi)
+	default:
+		r.sumBlocks(op, g, lo, hi)
+	}
+}
+
+var rowsPool = sync.Pool{New: func() any { return new(rows) }}
+
+// put returns r to the pool, without references to the caller's data.
+func (r *rows) put() {
+	clear(r.X)
+	r.th, r.out, r.X, r.y = nil, nil, r.X[:0], r.y[:0]
+	rowsPool.Put(r)
+}
+
+// factor returns f_n/N, the weight of row n in J.
+func (r *rows) factor(n int) float64 {
+	if r.f == nil {
+		return 1 / float64(len(r.X))
+	}
+	return r.f[n] / float64(len(r.X))
+}
+
+// forwardRows computes z_n = W·x_n + b, C_n and p_n − t_n, in place of
+// z_n, for the rows lo ≤ n < hi; C_n is NaN where z_n is not finite. In an
+// SVRG step the model holds V = W + γ·μ_W, and z_n = V·x_n + b − γ·u_n.
+func (r *rows) forwardRows(lo, hi int) {
+	K := r.th.Classes()
+	r.th.logitsRows(r.Z[lo*K:hi*K], r.X[lo:hi]) // z_n = W·x_n + b
+	for n := lo; n < hi; n++ {
+		z := r.Z[n*K : (n+1)*K]
+		if r.u != nil {
+			for k, uk := range r.u[n*K : (n+1)*K] {
+				z[k] -= float64(r.shift * uk)
+			}
+		}
+		r.zmax[n] = maxAbs(z)
+		r.C[n] = delta(z, r.y[n]) // C_n, and z ← p_n − t_n
+		if !(r.zmax[n] <= math.MaxFloat64) {
+			r.C[n] = math.NaN()
+		}
+	}
+}
+
+// hessianRows computes r_n = (f_n/N)·p_n ⊙ (u_n − p_nᵀu_n), u_n = V·x_n + c
+// for the direction (V, c) of r.th, into Z, for the rows lo ≤ n < hi.
+func (r *rows) hessianRows(lo, hi int) {
+	K := r.th.Classes()
+	r.th.logitsRows(r.Z[lo*K:hi*K], r.X[lo:hi]) // u_n = V·x_n + c
+	for n := lo; n < hi; n++ {
+		u, p := r.Z[n*K:(n+1)*K], r.P[n*K:(n+1)*K]
+		var pu float64 // p_nᵀu_n
+		for k := range u {
+			pu += float64(p[k] * u[k])
+		}
+		c := r.factor(n)
+		for k := range u {
+			u[k] = float64(c * float64(p[k]*(u[k]-pu)))
+		}
+	}
+}
+
+// failed returns the first row whose C_n is not finite, or −1.
+func (r *rows) failed() int {
+	for n, Cn := range r.C {
+		if Cn-Cn != 0 {
+			return n
+		}
+	}
+	return -1
+}
+
+// guard returns nil if the step at learning rate η
+// cannot overflow, and otherwise a copy of the model to put back if it
+// does. With ζ the largest |z_nk| of the batch before the step, β the
+// largest |b_k| and R² the largest ‖x_n‖²: each change of a weight or bias
+// is a product a·x with |a| ≤ η/|S| and |x| ≤ max(R, 1), so none
+// overflows if (η/|S|)·max(R, 1) < 2⁹⁶⁹, as MaxFloat64 + 2⁹⁶⁹ rounds to
+// MaxFloat64; and with ρ = 1 − ηλ, |ρ| < 1, the logits after the step are
+//
+//	z'_nk = ρ·(z_nk − b_k) + b'_k − Σ_m a_mk·(x_mᵀx_n + 1),   |z'_nk| ≤ ζ + 2β + η·(R² + 2)
+//
+// so below 2⁹⁰⁰ they and the losses, at most 2·max|z'| + log K, stay far
+// from overflow. The bound is for exact arithmetic: it misses only a
+// model whose products w_kd·x_nd, or their running sums, come within a
+// factor 1 − 2⁻¹⁰⁰ of the float64 range before the step.
+func (r *rows) guard(lr float64) *Model {
+	var zeta, beta, R2 float64
+	for _, zn := range r.zmax {
+		zeta = max(zeta, zn)
+	}
+	for _, bk := range r.th.B {
+		beta = max(beta, math.Abs(bk))
+	}
+	for _, x := range r.X {
+		var q float64
+		for _, xd := range x {
+			q += float64(xd * xd)
+		}
+		R2 = max(R2, q)
+	}
+	if lr/float64(len(r.X))*max(math.Sqrt(R2), 1) < 0x1p969 && zeta+2*beta+lr*(R2+2) < 0x1p900 {
+		return nil
+	}
+	return r.th.Clone()
+}
+
+// usable reports whether the batch's logits and losses are finite now.
+func (r *rows) usable() bool {
+	K := r.th.Classes()
+	r.th.logitsRows(r.Z, r.X)
+	for n, label := range r.y {
+		z := r.Z[n*K : (n+1)*K]
+		if C := CrossEntropy(z, label); !allFinite(z) || C-C != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// notFinite returns the error of a step whose example n, x, has logits or
+// a loss C that are not finite: ErrValue if x or the model holds a NaN or
+// ±Inf, and otherwise ErrDiverged.
+func (m *Model) notFinite(n int, x []float64, C float64) error {
+	if err := finiteRow(n, x); err != nil {
+		return err
+	}
+	if err := m.checkWeights(); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: row %d has logits or a cross-entropy (%v) that overflow", ErrDiverged, n, C)
+}
+
+// The weights are updated in tiles of at most tileRows rows by tileCols
+// columns, as equal as can be: each tile stays in a core's cache while it
+// is updated, and streams runs of every row's features.
+const (
+	tileRows = 64
+	tileCols = 128
+)
+
+// tiles returns the number of tiles of r.out.
+func (r *rows) tiles() int {
+	K, D := r.out.Classes(), r.out.Features()
+	return ((K + tileRows - 1) / tileRows) * ((D + tileCols - 1) / tileCols)
+}
+
+// descendTiles applies W ← ρ·W − Σ_n a_n·x_nᵀ to the tiles t0 ≤ t < t1
+// of W, the weights of r.out.
+func (r *rows) descendTiles(t0, t1 int) {
+	K, D := r.out.Classes(), r.out.Features()
+	rows, cols := (K+tileRows-1)/tileRows, (D+tileCols-1)/tileCols
+	for t := t0; t < t1; t++ {
+		i, j := t/cols, t%cols
+		r.out.descend(r.Z, r.X, r.rho, i*K/rows, (i+1)*K/rows, j*D/cols, (j+1)*D/cols)
+	}
+}
+
+// descend applies W ← ρ·W − Σ_n a_n·x_nᵀ to the tile of W of the rows
+// k0 ≤ k < k1 and the columns d0 ≤ d < d1, for the examples x_n (the rows
+// of X, at least one) and the vectors a_n (K numbers each, one after
+// another in a). It is the plain loop
+//
+//	for k := k0; k < k1; k++ {
+//		for d := d0; d < d1; d++ {
+//			W[k][d] *= rho
+//			for n, x := range X {
+//				W[k][d] -= float64(a[n*K+k] * x[d])
+//			}
+//		}
+//	}
+//
+// with the examples taken four at a time, in one pass over two rows of W
+// (sub2Each4) or, for a row left over, four passes over it (sub); an
+// example left over takes two rows per pass (sub2). The factor ρ is
+// applied in the first pass over each weight, and the later passes
+// multiply by 1, which is exact. Every weight goes through the same
+// operations in the same order, each product rounded on its own, so the
+// result is bit for bit that of the plain loop (TestDescend).
+func (m *Model) descend(a []float64, X [][]float64, rho float64, k0, k1, d0, d1 int) {
+	W, K := m.W, m.Classes()
+	n := 0
+	for ; n+4 <= len(X); n += 4 {
+		x0, x1, x2, x3 := X[n][d0:d1], X[n+1][d0:d1], X[n+2][d0:d1], X[n+3][d0:d1]
+		a0, a1, a2, a3 := a[n*K:(n+1)*K], a[(n+1)*K:(n+2)*K], a[(n+2)*K:(n+3)*K], a[(n+3)*K:(n+4)*K]
+		k := k0
+		for ; k+2 <= k1; k += 2 {
+			sub2Each4(W[k][d0:d1], W[k+1][d0:d1], rho, a0[k], a1[k], a2[k], a3[k], a0[k+1], a1[k+1], a2[k+1], a3[k+1], x0, x1, x2, x3)
+		}
+		if k < k1 {
+			w := W[k][d0:d1]
+			sub(w, rho, a0[k], x0)
+			sub(w, 1, a1[k], x1)
+			sub(w, 1, a2[k], x2)
+			sub(w, 1, a3[k], x3)
+		}
+		rho = 1 // every weight has had its factor
+	}
+	for ; n < len(X); n++ {
+		x, an := X[n][d0:d1], a[n*K:(n+1)*K]
+		k := k0
+		for ; k+2 <= k1; k += 2 {
+			sub2(W[k][d0:d1], W[k+1][d0:d1], rho, an[k], an[k+1], x)
+		}
+		if k < k1 {
+			sub(W[k][d0:d1], rho, an[k], x)
+		}
+		rho = 1
+	}
+}
+
+// The kernels of the update. Each is the plain loop of sub on its rows and
+// examples, in that order; float64(a·x_d) rounds the product before it is
+// subtracted, as in the kernels of the logits, so that every build rounds
+// as the plain loop does.
+
+// sub sets w_d ← ρ·w_d − a·x_d for every d. It needs len(x) ≥ len(w).
+func sub(w []float64, rho, a float64, x []float64) {
+	x = x[:len(w)]
+	for d, xd := range x {
+		w[d] = float64(rho*w[d]) - float64(a*xd)
+	}
+}
+
+// sub2 is sub(v, ρ, a, x) and sub(w, ρ, b, x) in one pass over x.
+func sub2(v, w []float64, rho, a, b float64, x []float64) {
+	w, x = w[:len(v)], x[:len(v)]
+	for d, xd := range x {
+		v[d] = float64(rho*v[d]) - float64(a*xd)
+		w[d] = float64(rho*w[d]) - float64(b*xd)
+	}
+}
+
+// sub2Each4 is sub(v, ρ, a_0, x_0), then sub(v, 1, a_i, x_i) for
+// i = 1, 2, 3, and the same for w with the b_i, in one pass: each number
+// is loaded once. It is kept out of line: inlined into descend, its loop
+// ran out of registers.
+//
+//go:noinline
+func sub2Each4(v, w []float64, rho, a0, a1, a2, a3, b0, b1, b2, b3 float64, x0, x1, x2, x3 []float64) {
+	w, x0, x1, x2, x3 = w[:len(v)], x0[:len(v)], x1[:len(v)], x2[:len(v)], x3[:len(v)]
+	for d := range v {
+		x0d, x1d, x2d, x3d := x0[d], x1[d], x2[d], x3[d]
+		v[d] = float64(rho*v[d]) - float64(a0*x0d) - float64(a1*x1d) - float64(a2*x2d) - float64(a3*x3d)
+		w[d] = float64(rho*w[d]) - float64(b0*x0d) - float64(b1*x1d) - float64(b2*x2d) - float64(b3*x3d)
+	}
+}
+
+// checkRates returns an error wrapping ErrConfig unless the learning rate
+// η and the weight decay λ can give a finite descent: 0 < η < ∞,
+// 0 ≤ λ < ∞ and ηλ < 2. Each step multiplies W by 1 − ηλ, and
+// |1 − ηλ| ≥ 1 once ηλ ≥ 2: the penalty no longer shrinks the weights,
+// and beyond 2 it makes them grow geometrically.
+func checkRates(lr, lambda float64) error {
+	switch {
+	case !(lr > 0) || math.IsInf(lr, 1):
+		return fmt.Errorf("%w: learning rate %v, want a finite η > 0", ErrConfig, lr)
+	case !(lambda >= 0) || math.IsInf(lambda, 1):
+		return fmt.Errorf("%w: L2 %v, want a finite λ ≥ 0", ErrConfig, lambda)
+	case lr*lambda >= 2:
+		return fmt.Errorf("%w: learning rate %v and L2 %v give ηλ = %v, want ηλ < 2 (each step multiplies W by 1 − ηλ)", ErrConfig, lr, lambda, lr*lambda)
+	}
 	return nil
 }

@@ -542,7 +542,7 @@ func plainL(X [][]float64, lambda float64) float64 {
 // documented step size.
 func plainTrain(t *testing.T, m *Model, X [][]float64, y []int, c Config) {
 	t.Helper()
-	epochs, batch, err := c.resolve(len(X), m.Classes(), m.Features())
+	epochs, batch, err := c.resolve(len(X))
 	if err != nil || !c.ConstantRate {
 		t.Fatalf("plainTrain with %+v: %v, want a Config with ConstantRate", c, err)
 	}
