@@ -160,6 +160,7 @@ import (
 	"runtime"
 	"slices"
 	"sync/atomic"
+	"time"
 )
 
 // Softmax writes the softmax of the logits z into dst and returns dst:
@@ -957,27 +958,50 @@ func notFiniteRow(n int, x []float64, v float64) error {
 // computes: the results are the same bits on any number of cores. The
 // caller and the helpers it wakes take the parts in turn from one
 // counter, so that a helper that has lost its core delays only the part
-// it holds; the caller then parks until each helper it woke has found no
-// part left, and its core is free meanwhile to run them. A panic in a
-// part is recovered, the parts not yet begun are skipped, and loop panics
-// with the first value on the caller; the team can run further loops.
-// Between loops the helpers park on a channel: none spins, and none runs
+// it holds; the caller then waits until each has found no part left,
+// spinning for at most spinBound and then parked on a channel, its core
+// free to run them. A panic in a part is
+// recovered, the parts not yet begun are skipped, and loop panics with
+// the first value on the caller; the team can run further loops. Between
+// loops a helper spins for at most spinBound, watching for the next, and
+// then parks on its channel; rest parks them at once, so that none spins
 // while the caller runs user code (Progress).
 type team struct {
 	n                   int // goroutines, the caller included
 	op                  int // the loop in progress: its pass, operands and parts
 	r                   *rows
 	items, grain, parts int
-	next                atomic.Int64  // the next part to take
-	wake                chan struct{} // a helper's start of a loop; closed by stop
-	done                chan any      // a helper's end of a loop (nil, or a panic's value), and its exit
+	next                atomic.Int64 // the next part to take
+	left                atomic.Int64 // the helpers still at the loop
+	h                   []helper     // h[g] for helper g ≥ 1
+	done                chan any     // a helper's end of a loop (nil, or a panic's value), and its exit
+	resting             atomic.Bool  // helpers park at once
 }
 
-// Work below callWork multiply-adds runs on the calling goroutine, and
-// each helper comes with as much work more; a step of Train's plain loop,
-// whose team lives for the call, needs only trainWork. The README gives
-// the measurements these rest on.
+// A helper is the state of one helper goroutine between loops, and the
+// channel it parks on.
+type helper struct {
+	state atomic.Int32 // idle, parked, woken or stopped
+	wake  chan struct{}
+}
+
+// The states of a helper: idle after a loop, spinning; parked on wake;
+// woken for the next loop; stopped.
 const (
+	idle = iota
+	parked
+	woken
+	stopped
+)
+
+// spinBound is how long an idle helper spins before it parks: long enough
+// to cover the gap between two passes of a training step, short beside
+// the time a parked goroutine takes to wake. Work below callWork
+// multiply-adds runs on the calling goroutine, and each helper comes with
+// as much work more; a step of Train, whose team lives for the call,
+// needs only trainWork. The README gives the measurements these rest on.
+const (
+	spinBound = 50 * time.Microsecond
 	trainWork = 1 << 16
 	callWork  = 1 << 21
 )
@@ -993,8 +1017,9 @@ func newTeam(work, least int) *team {
 	if n < 2 {
 		return nil
 	}
-	t := &team{n: n, wake: make(chan struct{}), done: make(chan any)}
+	t := &team{n: n, h: make([]helper, n), done: make(chan any, n)}
 	for g := 1; g < n; g++ {
+		t.h[g].wake = make(chan struct{})
 		go t.help(g)
 	}
 	return t
@@ -1017,11 +1042,19 @@ func (t *team) loop(op int, r *rows, size, grain int) {
 	}
 	t.op, t.r, t.items, t.grain, t.parts = op, r, size, grain, parts
 	t.next.Store(0)
+	t.resting.Store(false)
 	helpers := min(t.n, parts) - 1
-	for range helpers {
-		t.wake <- struct{}{}
+	t.left.Store(int64(helpers))
+	for g := 1; g <= helpers; g++ {
+		t.set(g, woken)
 	}
 	first := t.work(0)
+	start := time.Now()
+	for i := 1; t.left.Load() != 0; i++ { // bounded: then it parks on done
+		if i%64 == 0 && time.Since(start) > spinBound {
+			break
+		}
+	}
 	for range helpers {
 		if v := <-t.done; first == nil {
 			first = v
@@ -1029,6 +1062,13 @@ func (t *team) loop(op int, r *rows, size, grain int) {
 	}
 	if first != nil {
 		panic(first)
+	}
+}
+
+// set puts helper g in the state woken or stopped, unparking it.
+func (t *team) set(g int, state int32) {
+	if t.h[g].state.Swap(state) == parked {
+		t.h[g].wake <- struct{}{}
 	}
 }
 
@@ -1049,13 +1089,36 @@ func (t *team) work(g int) (panicked any) {
 	}
 }
 
-// help is helper g: parked on wake, it works on each loop it is woken
-// for, until stop closes wake.
+// help is helper g: idle, it spins until it is woken, for at most
+// spinBound, and then parks; woken, it works on the loop; stopped, it
+// returns.
 func (t *team) help(g int) {
-	for range t.wake {
-		t.done <- t.work(g)
+	h := &t.h[g]
+	for {
+		start := time.Now()
+		for i := 1; h.state.Load() == idle; i++ { // bounded: then it parks
+			if t.resting.Load() || i%64 == 0 && time.Since(start) > spinBound {
+				if h.state.CompareAndSwap(idle, parked) {
+					<-h.wake // parked until set
+				}
+			}
+		}
+		if h.state.Load() == stopped {
+			t.done <- nil
+			return
+		}
+		v := t.work(g)
+		h.state.Store(idle)
+		t.done <- v // buffered: the helper goes on at once
+		t.left.Add(-1)
 	}
-	t.done <- nil
+}
+
+// rest makes the idle helpers park at once, until the next loop.
+func (t *team) rest() {
+	if t != nil {
+		t.resting.Store(true)
+	}
 }
 
 // stop ends the helpers and waits until each has returned.
@@ -1063,7 +1126,9 @@ func (t *team) stop() {
 	if t == nil {
 		return
 	}
-	close(t.wake)
+	for g := 1; g < t.n; g++ {
+		t.set(g, stopped)
+	}
 	for range t.n - 1 {
 		<-t.done
 	}

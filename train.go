@@ -383,12 +383,15 @@ func (m *Model) Train(X [][]float64, y []int, c Config) (Result, error) {
 // the weights of the epochs done.
 var errProgress = errors.New("softmax: training stopped by Progress")
 
-// report calls Progress, if any, after an epoch, and says whether training
-// is to stop: for ErrStop with a nil error, for any other error with it
-// wrapped.
-func report(c Config, epoch int, loss float64) (bool, error) {
+// report calls Progress, if any, after an epoch, with the helpers of the
+// teams parked, and says whether training is to stop: for ErrStop with a
+// nil error, for any other error with it wrapped.
+func report(c Config, epoch int, loss float64, teams ...*team) (bool, error) {
 	if c.Progress == nil {
 		return false, nil
+	}
+	for _, t := range teams {
+		t.rest() // no helper spins while Progress runs
 	}
 	err := c.Progress(epoch, loss)
 	if err == ErrStop || err == nil {
@@ -437,7 +440,7 @@ func (m *Model) trainPlain(X [][]float64, y []int, f []float64, eta float64, epo
 		if loss-loss != 0 || !m.finite() {
 			return epoch, divergedIn(epoch, eta)
 		}
-		if stop, err := report(c, epoch, loss); err != nil {
+		if stop, err := report(c, epoch, loss, t); err != nil {
 			return epoch, err
 		} else if stop {
 			return epoch, m.trained(start, X, y, f, eta)
@@ -612,7 +615,7 @@ func (m *Model) newton(s *solver, c Config, epochs int) (Result, error) {
 			break
 		}
 		s.gradient(g, m)
-		if stop, err := report(c, res.Epochs, loss); stop {
+		if stop, err := report(c, res.Epochs, loss, s.t); stop {
 			if err != nil {
 				return s.result(res, m), err
 			}
@@ -715,7 +718,7 @@ func (m *Model) trainVR(s *solver, Ln []float64, eta1 float64, epochs, batch int
 			best.copyTo(m)
 			eta = max(eta/2, eta1)
 		}
-		if stop, err := report(c, res.Epochs, loss); stop {
+		if stop, err := report(c, res.Epochs, loss, s.t, t); stop {
 			if err != nil {
 				return s.result(res, m), err
 			}
@@ -1569,7 +1572,7 @@ func (m *Model) notFinite(n int, x []float64, C float64) error {
 // is updated, and streams runs of every row's features.
 const (
 	tileRows = 64
-	tileCols = 128
+	tileCols = 512
 )
 
 // tiles returns the number of tiles of r.out.
