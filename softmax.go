@@ -3,15 +3,13 @@
 
 // Package softmax implements softmax regression (multinomial logistic
 // regression): a linear model whose K scores are turned into class
-// probabilities by the softmax, trained by gradient descent on the
-// cross-entropy.
+// probabilities by the softmax, trained on the cross-entropy.
 //
 // Every equation below is a function, a test and an example. The symbols
 // are the same everywhere: K classes, D features, N examples; x one input
 // (D numbers), z the K logits, p the K probabilities, t the target
-// distribution, j (or y, or label) the true class, i another class or an
-// index that runs over all of them; W the K×D weights, b the K biases, η
-// the learning rate, λ the weight decay.
+// distribution, j (or y, or label) the true class, i another class; W the
+// K×D weights, b the K biases, η the learning rate, λ the weight decay.
 //
 // # Model
 //
@@ -23,7 +21,7 @@
 //	z_k = w_kᵀx + b_k,   p_k = P(x belongs to class k) = exp(z_k) / Σ_i exp(z_i)
 //
 // The largest logit has the largest probability: the predicted class
-// ([Model.Predict]).
+// ([Model.Predict], [Model.Accuracy]).
 //
 // # Numerical stability
 //
@@ -47,7 +45,8 @@
 //
 // The cross-entropy between a target t and the probabilities
 // ([CrossEntropyTarget]) is C = −Σ_i t_i log p_i. When x belongs to class
-// j, t is one-hot and one term is left ([CrossEntropy]):
+// j, t is one-hot and one term is left ([CrossEntropy], and its mean over
+// a data set, [Model.Loss]):
 //
 //	C = −log p_j = −w_jᵀx + log Σ_k exp(w_kᵀx)
 //
@@ -77,24 +76,23 @@
 // any real t the same steps give ∂C/∂z = (Σ_i t_i)·p − t.
 // [Model.Gradient] and [Model.GradientTarget] return it with the loss.
 //
-// # Training
+// # Step
 //
-// [Model.Train] minimises the mean cross-entropy of N examples, each of
-// sample weight w_n (1 unless [Config].SampleWeights says otherwise), plus
-// a penalty on the weights W (not the biases):
-//
-//	J(W, b) = Σ_n w_n·C_n / Σ_n w_n + (λ/2)·‖W‖²
-//
-// With f_n = w_n/w̄, w̄ the mean sample weight, ∂J/∂W = (1/N)·Σ_n f_n·(p_n −
-// t_n)·x_nᵀ + λ·W: each example's gradient is the note's, taken f_n times.
-// A step on a minibatch S ([Model.Step], written out as plain loops in
-// [Model.StepPlain]) descends the minibatch's share of J:
+// Training minimises the mean cross-entropy of N examples plus a penalty
+// on the weights W (not the biases), J = (1/N)·Σ_n C_n + (λ/2)·‖W‖², whose
+// gradient is the mean of the note's plus λ·W. A step of gradient descent
+// on a minibatch S of the examples ([Model.StepPlain], [Model.Step])
+// descends the minibatch's share of J:
 //
 //	W ← W − η·((1/|S|)·Σ_{n∈S} (p_n − t_n)·x_nᵀ + λ·W),   b ← b − η·(1/|S|)·Σ_{n∈S} (p_n − t_n)
 //
-// Config.ConstantRate makes Train the plain loop of such steps.
+// Everything here runs on two passes over the rows: the logits of many
+// rows at once, z_n = W·x_n + b, and the accumulation of Σ_n a_n·x_nᵀ for
+// K-vectors a_n, here a_n = (η/|S|)·(p_n − t_n). Step, Loss, Accuracy and
+// [Model.Train], whose doc derives the solvers it chooses, are built on
+// them.
 //
-// # Step size
+// # Curvature
 //
 // Differentiating ∂C/∂z_k = p_k − t_k once more gives the Hessian of the
 // cross-entropy in the logits,
@@ -102,9 +100,9 @@
 //	∂²C/∂z∂zᵀ = diag(p) − p·pᵀ ≤ ½·I   (Böhning, 1992)
 //
 // and z is linear in x̃ = (x, 1), so along a step of (W, b) of unit length
-// f_n·C_n curves by at most L_n − λ, and J by at most L, their mean:
+// C_n curves by at most ½·‖x̃_n‖², and J by at most L:
 //
-//	L_n = ½·f_n·‖x̃_n‖² + λ,   L = mean_n L_n
+//	L = ½·mean_n ‖x̃_n‖² + λ
 //
 // The step η = 1/L ([LearningRate]) is safe for J and for any batch, whose
 // average curves no more than its rows. Each step multiplies W by 1 − ηλ:
@@ -112,33 +110,26 @@
 // the steps crawl along the flattest: standardise them ([MeanStd],
 // [Standardize], and [Model.Fold] to take raw rows after).
 //
-// # Hessian-vector products
+// # Rounding
 //
-// The same second derivative, by the chain rule through z_n = W·x_n + b,
-// gives the product of the Hessian of J with a direction (V, c) of the
-// weights and biases, at the cost of about two passes over the data:
+// The sums of products are written float64(a*b): the Go specification
+// forbids fusing an explicitly converted product into a fused
+// multiply-add, so each product is rounded on its own at every GOAMD64
+// level, and the fast kernels add them in the order of the plain loops
+// they stand for. Training gives the same weights bit for bit on any
+// machine, at any level and on any number of cores.
 //
-//	u_n = V·x_n + c                         the change of z_n along (V, c)
-//	r_n = (f_n/N)·p_n ⊙ (u_n − p_nᵀu_n)     = (f_n/N)·(diag(p_n) − p_n·p_nᵀ)·u_n
-//	H·(V, c) = (Σ_n r_n·x_nᵀ + λ·V, Σ_n r_n)
+// # Reading order
 //
-// the gradient's own form, Σ_n a_n·x_nᵀ, with r_n for a_n. Newton's
-// method in [Model.Train] solves H·v = −∇J with it.
-//
-// [Model.Loss] and [Model.Accuracy] measure a model, and its JSON form is
-// that of its fields, {"W":[…],"B":[…]}.
-//
-// # Errors, panics and concurrency
-//
+// softmax.go holds the model and the softmax, loss.go the cross-entropy,
+// grad.go the gradient and train.go the step and training, each file its
+// maths first and its machinery after: read Softmax, CrossEntropy,
+// Model.Gradient, Model.StepPlain, Model.Step and Model.Train in turn.
 // Bad data or settings give an error wrapping one of [ErrEmpty],
 // [ErrShape], [ErrLabel], [ErrValue], [ErrConfig] or [ErrDiverged], and
-// leave the model as it was. A vector of the wrong length, or a model that
-// is not K×D with K ≥ 2, is a programmer's error, and panics with a
-// message that starts "softmax:". The methods that only read a model may
-// run in any number of goroutines at once; Step and Train write it and
-// must run alone. Large work is shared with helper goroutines that end
-// with the call, in parts that depend only on the sizes of the data and
-// the model: the results are the same bit for bit on any number of cores.
+// leave the model as it was; a vector of the wrong length panics with a
+// message that starts "softmax:". A model's JSON form is that of its
+// fields, {"W":[…],"B":[…]} ([Model.UnmarshalJSON]).
 //
 // # References
 //

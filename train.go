@@ -154,82 +154,74 @@ func (m *Model) step(r *rows, lr, lambda float64, t *team, guard bool) (float64,
 	return C, nil
 }
 
-// DefaultEpochs is the number of epochs of a zero Config.Epochs with
-// ConstantRate, and DefaultTolerance the default Config.Tolerance.
+// DefaultEpochs is the number of epochs of the plain loop when
+// Config.Epochs is 0, and DefaultTolerance the default Config.Tolerance.
 const (
 	DefaultEpochs    = 10
 	DefaultTolerance = 1e-6
 )
 
-// Config sets how [Model.Train] trains. Every zero field means its
-// documented default but L2, which the default needs above 0; with it,
-// the defaults train to the minimum of J, within Tolerance·J.
+// Config sets how [Model.Train] trains. A zero field means its default,
+// but L2, which the default method needs above 0.
 type Config struct {
-	// LearningRate is the step size η > 0 of the plain loop
-	// (ConstantRate). Zero means [LearningRate] of the rows and L2 (with
-	// SampleWeights, the rows weighted as for J); ηλ must be below 2. The
-	// default chooses its own steps, and refuses one.
+	// LearningRate is the step size η of the plain loop; zero means
+	// [LearningRate] of the rows (weighted as J is), and ηλ must be below
+	// 2. The default method chooses its own steps, and refuses one.
 	LearningRate float64
-	// ConstantRate makes Train the plain loop of Steps: each epoch takes a
-	// Step at η on each batch of a shuffled order, and Train returns the
-	// last step's model, with no Objective or Gradient in its Result.
+	// ConstantRate makes Train the plain loop: each epoch a Step at η on
+	// each batch of a shuffled order. Its Result has no Objective, Gradient
+	// or Gap.
 	ConstantRate bool
-	// Epochs bounds the Newton steps or SVRG epochs of the default. Zero
-	// means until converged, within the cap on work (see Train). With
-	// ConstantRate, Train takes every epoch, and zero means DefaultEpochs.
+	// Epochs bounds the Newton steps or SVRG epochs; zero means until the
+	// certificate holds, within the cap on work. The plain loop takes every
+	// epoch; zero means DefaultEpochs.
 	Epochs int
-	// BatchSize is the number of rows averaged in each step of the plain
-	// loop and of SVRG (Newton's method uses every row). Zero means 1; a
-	// value ≥ N means full-batch steps.
+	// BatchSize is the number of rows in each step of the plain loop and
+	// of SVRG; zero means 1, and N or more full-batch steps.
 	BatchSize int
-	// L2 is the weight decay λ of J (see Train). The biases are not
-	// penalised. The default needs λ > 0; the plain loop takes λ ≥ 0.
+	// L2 is the weight decay λ ≥ 0 of J; the biases are not penalised.
 	L2 float64
 	// Tolerance ε is the relative bound on J − J* at which the default
-	// stops with Converged: ‖∂J/∂W‖²/(2λ) ≤ ε·J (see Train). Zero means
-	// DefaultTolerance; ε must be finite. ConstantRate ignores it.
+	// stops: Gap ≤ ε·J. Zero means DefaultTolerance.
 	Tolerance float64
-	// SampleWeights, if not nil, holds a weight w_n ≥ 0 for each row of X,
-	// not all 0, and Train minimises the weighted J (see Train): a sample
-	// weight of 2 counts the row twice, and [BalancedWeights] gives every
-	// class the same total. Nil means every w_n = 1; equal sample weights
-	// give the same model bit for bit.
+	// SampleWeights, if not nil, holds a weight w_n ≥ 0, not all 0, for
+	// each row of X: a weight of 2 counts the row twice ([BalancedWeights]
+	// gives every class the same total). Equal weights give the same model
+	// bit for bit as nil.
 	SampleWeights []float64
-	// Seed seeds the random draws of the rows; every value, 0 included,
-	// is a valid seed, and the same data, Config and Seed give
-	// bit-identical weights.
+	// Seed seeds the shuffles and draws of the rows; every value is a
+	// seed, and the same data, Config and Seed give the same weights.
 	Seed uint64
-	// Progress, if not nil, is called after each epoch (or Newton step)
-	// with its number (from 1) and the mean cross-entropy, weighted and without the
-	// penalty, of the model Train would return then, measured on X; with
-	// ConstantRate, the mean over the epoch's rows, each from its own
-	// step. It may read the model but not change it, nor X or y. If it
-	// returns ErrStop itself (compared with ==, as filepath.WalkDir treats
-	// fs.SkipAll), training ends and Train returns nil; any other error
-	// ends training, and Train returns it wrapped. Either way the model
-	// keeps the weights of the epochs done.
+	// Progress, if not nil, is called after each Newton step or epoch
+	// with its number (from 1) and the weighted mean cross-entropy on X
+	// of the model Train would return then (for the plain loop, the mean
+	// over the epoch of each batch's loss before its step). It may read the
+	// model but not change it, nor X or y. If it returns ErrStop itself
+	// (compared with ==, as filepath.WalkDir treats fs.SkipAll), training
+	// ends and Train returns nil; any other error ends it, and Train
+	// returns it wrapped. Either way the model keeps its weights.
 	Progress func(epoch int, loss float64) error
 }
 
-// Result says how [Model.Train] ended.
+// Result says how [Model.Train] ended, measured exactly on X at the
+// returned model; its floats are NaN for the plain loop.
 type Result struct {
-	Epochs    int     // epochs, or Newton steps, taken
-	Converged bool    // Gap ≤ Tolerance·Objective; false when the cap, Epochs or Progress ended training, or J has no minimum
-	Objective float64 // J of the returned model on X; NaN with ConstantRate
-	Gradient  float64 // max |∂J/∂θ| over every weight and bias of the returned model, on X; NaN with ConstantRate
-	Gap       float64 // ‖∂J/∂W‖²/(2λ) there, which bounds J − J* (see Train); NaN with ConstantRate
+	Epochs    int     // Newton steps or epochs taken
+	Converged bool    // Gap ≤ Tolerance·Objective
+	Objective float64 // J
+	Gradient  float64 // max |∂J/∂θ| over every weight and bias
+	Gap       float64 // ‖∂J/∂W‖²/(2λ), a bound on J − J* (see Train)
 }
 
-// LearningRate returns the step η that Train takes, when
-// Config.LearningRate is 0, on the rows X with weight decay λ = lambda,
-// for any batch size:
+// LearningRate returns 1/L, the step of the plain loop when
+// Config.LearningRate is 0, for the rows X and λ = lambda, safe for any
+// batch (see the package doc):
 //
 //	η = 1/L,   L = ½·mean_n(‖x_n‖² + 1) + λ
 //
-// (the package doc derives it). A loop of Steps of one's own can take it
-// too. The error wraps ErrEmpty for no rows, ErrShape for ragged rows,
-// ErrValue for a NaN or infinite feature, and ErrConfig for a batch below
-// 1, a negative or infinite λ, or an L that overflows.
+// The error wraps ErrEmpty for no rows, ErrShape for ragged rows, ErrValue
+// for a NaN or infinite feature, and ErrConfig for a batch below 1, a
+// negative or infinite λ, or an L that overflows.
 func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 	switch {
 	case len(X) == 0:
@@ -247,83 +239,76 @@ func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 }
 
 // Train fits the model to the examples X (N rows of D features) with
-// labels y (N classes in [0, K)), and sample weights w_n (all 1 unless
-// SampleWeights), minimising
+// labels y (N classes in [0, K)) and sample weights w_n (all 1 unless
+// Config.SampleWeights), from its weights, minimising
 //
 //	J(W, b) = Σ_n w_n·C_n / Σ_n w_n + (λ/2)·‖W‖²,   C_n = CrossEntropy(W·x_n + b, y_n)
 //
-// from the model's weights, and returns how it ended. With f_n = w_n/w̄,
-// w̄ the mean sample weight, each row's gradient is the note's taken f_n
-// times, ∂J/∂W = Σ_n a_n·x_nᵀ + λ·W and ∂J/∂b = Σ_n a_n with
-// a_n = (f_n/N)·(p_n − t_n). With ConstantRate Train is the plain loop of
-// Steps (see [Config]); by default it chooses its method from the size of
-// a pass over the data, N·K·(D + 1) multiply-adds.
+// and returns how it ended. With f_n = w_n/w̄, w̄ the mean weight, the
+// gradient is the note's, summed over the rows, in the form of the
+// accumulation (see the package doc):
+//
+//	∂J/∂W = Σ_n a_n·x_nᵀ + λ·W,   ∂J/∂b = Σ_n a_n,   a_n = (f_n/N)·(p_n − t_n)
+//
+// With Config.ConstantRate Train is the plain loop of Steps. By default it
+// chooses its method from the size of a pass, N·K·(D + 1) multiply-adds.
 //
 // Up to 2²⁴, Newton's method. The curvature of the package doc, by the
 // chain rule through z_n = W·x_n + b, gives the product of the Hessian of
-// J with a direction (V, c) for about two passes, in the gradient's own
-// form with r_n for a_n:
+// J with a direction (V, c) in the gradient's own form, at the cost of
+// two passes:
 //
-//	u_n = V·x_n + c                         the change of z_n along (V, c)
-//	r_n = (f_n/N)·p_n ⊙ (u_n − p_nᵀu_n)     = (f_n/N)·(diag(p_n) − p_n·p_nᵀ)·u_n
+//	u_n = V·x_n + c,   r_n = (f_n/N)·(diag(p_n) − p_n·p_nᵀ)·u_n = (f_n/N)·p_n ⊙ (u_n − p_nᵀu_n)
 //	H·(V, c) = (Σ_n r_n·x_nᵀ + λ·V, Σ_n r_n)
 //
 // Each step solves H·v = −∇J by conjugate gradients on these products,
-// which need a number of passes that grows with the conditioning of H but
-// not with N, preconditioned by the change to standardised features, so
-// that raw features cost about what standardised ones do; then it halves
-// the step until J falls (Armijo). It converges quadratically once close.
+// preconditioned by the change to standardised features, so that raw
+// features cost about what standardised ones do, and halves the step
+// until J falls enough (Armijo). The products needed grow with the
+// conditioning of H but not with N, and the steps converge quadratically.
 //
 // Above 2²⁴, SVRG (Johnson and Zhang, 2013): steps on BatchSize rows drawn
-// with probabilities q_n = ½/N + ½·L_n/(N·L) (see [LearningRate]), each
-// corrected by the exact gradient μ at a snapshot W̃,
+// with probabilities q_n ∝ ½ + ½·f_n·(‖x_n‖² + 1)/mean(…), each corrected
+// by the exact gradient μ = ∇J(W̃) − λ·W̃ at a snapshot W̃:
 //
 //	W ← W − η·(μ + λ·W + Σ_{n∈S} f_n·(p_n − p̃_n)·x_nᵀ/(|S|·N·q_n))
 //
-// (the same for b, without λ), whose noise vanishes at the minimum. An
-// epoch takes steps on 2N rows at about seven passes' cost; its step
-// starts at |S|/L and halves after an epoch that does not lower J, and
-// the dense μ is added lazily, so that a step costs what a plain one does.
+// (b alike, without λ), whose noise vanishes at the minimum. An epoch
+// steps on 2N rows, at the cost of about seven passes; its step starts
+// at |S|/L and halves after an epoch that does not lower J.
 //
-// After each Newton step or epoch Train measures J and ∂J/∂θ exactly on
-// X, and stops, with Converged, once the certificate holds:
+// After each Newton step or epoch Train measures J and ∂J/∂θ on X, and
+// stops, with Converged, once the certificate holds:
 //
 //	G = ‖∂J/∂W‖²/(2λ) ≤ Tolerance·J
 //
-// G bounds how far J lies above its minimum J*, whenever ∂J/∂b = 0: it is
-// the duality gap of J at the dual point a_n, which needs Σ_n a_n = 0 to
-// be feasible. Before it stops Train therefore sets the biases to their
-// optimum for W by Newton's method in b alone, which makes ∂J/∂b 0 to
-// rounding. The bound needs no curvature of J in the biases and holds for
-// any sample weights; λ > 0 is all it needs:
+// G is the duality gap of J at the dual point a_n, so J − J* ≤ G, when
+// the point is feasible, Σ_n a_n = ∂J/∂b = 0. Before it stops, Train
+// therefore sets b to its optimum for W, by Newton's method in b alone,
+// which makes ∂J/∂b 0 to rounding. The bound needs λ > 0 and no
+// curvature in b, and holds for any sample weights.
 //
-//	J − J* ≤ G ≤ Tolerance·J,   so   (J − J*)/J* ≤ Tolerance/(1 − Tolerance)
-//
-// The default refuses λ = 0 with ErrConfig, for J then has no minimum on
-// data that a linear model separates, even in part: train without a
-// penalty with ConstantRate. It refuses a LearningRate too, for it chooses
-// its own steps. Every call is bounded: after max(10¹⁰, 1000·N·K·(D + 1))
-// multiply-adds (seconds on data of a few MB), or Config.Epochs steps or
-// epochs, Train returns with Converged false. A class that no row of
-// positive sample weight has is left out, with the weights 0 and the bias
-// −1000, its optimum b_k = −∞ as far as float64 tells; with fewer than two
-// classes left J has no minimum, and Train returns at once with Converged
-// false.
+// The default refuses λ = 0, for J then has no minimum on data that a
+// linear model separates, even in part, and a LearningRate, for it
+// chooses its own steps (ErrConfig); the plain loop takes both. Every
+// call is bounded: after max(10¹⁰, 1000·N·K·(D + 1)) multiply-adds
+// (seconds on data of a few MB), or Config.Epochs steps, Train returns
+// with Converged false. A class without rows of positive weight has no
+// minimum but b_k = −∞, and is left at W_k = 0, b_k = −1000; with fewer
+// than two classes left, Train returns at once with Converged false.
 //
 // On an error Train puts back the weights it was called with. The error
-// wraps ErrEmpty if N = 0; ErrShape if len(y) or len(SampleWeights) is not
-// N or a row does not have D features; ErrLabel for a label outside
-// [0, K); ErrValue for a NaN or ±Inf feature, weight or bias, a bad sample
-// weight, or logits that overflow at the start; ErrConfig for a Config
-// field out of its range, or ηλ ≥ 2; and with ConstantRate ErrDiverged,
-// naming the learning rate, if the loss or a weight overflows, or if
-// training ends with a mean cross-entropy above both ln K (guessing) and
-// where it started. After a nil error the model is finite, and Loss,
-// Accuracy and Predict work on every row of X.
+// wraps ErrEmpty, ErrShape, ErrLabel or ErrValue as Loss's does, or for
+// bad sample weights, or logits that overflow at the start; ErrConfig
+// for a Config field out of its range, or ηλ ≥ 2; and, in the plain
+// loop, ErrDiverged if the loss or a weight overflows, or if training
+// ends with a mean cross-entropy above both ln K and where it started.
+// After a nil error the model is finite, and Loss, Accuracy and Predict
+// work on every row of X.
 //
-// Train allocates O(N·K + K·D) once a call, and never copies the rows of
-// X; X, y and SampleWeights must not change during the call. It panics on
-// a model that is not K×D with K ≥ 2.
+// Train allocates O(N·K + K·D) a call, and never copies the rows of X;
+// X, y and SampleWeights must not change during the call. It panics on a
+// model that is not K×D with K ≥ 2.
 func (m *Model) Train(X [][]float64, y []int, c Config) (Result, error) {
 	m.mustShape()
 	res := Result{Objective: math.NaN(), Gradient: math.NaN(), Gap: math.NaN()}
