@@ -399,17 +399,12 @@ func fill(v []float64, a float64) []float64 {
 }
 
 // Model is a softmax regression model for K classes and D features: the
-// K×D weights W and the K biases b of z = W·x + b. W[k] is the weight
-// vector w_k of class k, so W[k][d] joins feature d to class k; [New] and
-// the JSON decoder carve all K rows out of one array of K·D numbers, row
-// after row. The methods need W rectangular, K ≥ 2 and len(B) == K, and
-// panic, saying so, on a model reshaped by hand. [Model.Clone] makes a
-// deep copy; c := *m shares the weights. The zero value has no classes:
-// it is ready to be decoded into with encoding/json, and not usable
-// otherwise. The methods that only read the model (Logits,
-// Probabilities, Predict, Gradient into a separate g, Loss, Accuracy,
-// Clone) may run in any number of goroutines at once; changing it, by
-// hand, Step or Train, may not while another goroutine uses it.
+// K×D weights W and the K biases b of z = W·x + b. [New] and the JSON
+// decoder carve the K rows of W out of one array, row after row; the
+// methods panic on a model that is not K×D with K ≥ 2 and K biases. The
+// zero value is ready to be decoded into, and not usable otherwise. The
+// methods that only read a model may run in any number of goroutines at
+// once; Step and Train write it, and must run alone.
 type Model struct {
 	W [][]float64 // K rows of D weights: W[k] is w_k, W[k][d] joins feature d to class k
 	B []float64   // K biases: B[k] is b_k
@@ -471,10 +466,9 @@ func (m *Model) Features() int {
 //
 //	z_k = w_kᵀx + b_k = Σ_d W[k][d]·x_d + b_k
 //
-// A NaN or infinite feature gives NaN or infinite logits. If dst is nil a
-// new slice is allocated; otherwise Logits does not allocate. dst must not
-// overlap x. Logits panics if the model is not K×D with K ≥ 2, if
-// len(x) != D, or if dst is not nil and len(dst) != K.
+// A NaN or infinite feature gives NaN or infinite logits. A nil dst is
+// allocated; otherwise Logits does not allocate. dst must not overlap x.
+// It panics if len(x) != D or a non-nil dst does not hold K numbers.
 func (m *Model) Logits(dst, x []float64) []float64 {
 	m.mustShape()
 	m.mustFeatures(x)
@@ -511,12 +505,11 @@ func (m *Model) logits(z, x []float64) {
 	}
 }
 
-// logitsRows writes the logits z_n = W·x_n + b of each row x_n of X into
-// Z[n·K : (n+1)·K]: logits on each row in turn, with the rows taken three
-// at a time in one pass over two rows of W (dot2Each3), or over a row of W
-// left over (dot3, the row of W in the place of x), so that each weight
-// is loaded once for three rows; a row of X left over goes through
-// logits. The result is logits's bit for bit (TestLogitsRows).
+// logitsRows writes the logits z_n = W·x_n + b of the rows x_n of X into
+// Z[n·K : (n+1)·K], the first of the package's two passes: logits on each
+// row, with the rows taken three at a time in one pass over two rows of W
+// (dot2Each3) or one (dot3), so that each weight is loaded once for three
+// rows. The result is logits's bit for bit (TestLogitsRows).
 func (m *Model) logitsRows(Z []float64, X [][]float64) {
 	W, K := m.W, m.Classes()
 	n := 0
@@ -540,14 +533,10 @@ func (m *Model) logitsRows(Z []float64, X [][]float64) {
 	}
 }
 
-// The kernels of the logits. Each returns sums Σ_d float64(u_d·v_d) of
-// the plain loop, each in the order of d; a sum of products commutes, so
-// v·w and w·v are the same bits, and a kernel serves both a row of W with
-// several examples and an example with several rows of W. float64(u·v)
-// rounds each product before it is added: the Go specification forbids
-// fusing an explicitly converted product into a fused multiply-add, so
-// every build, at every GOAMD64 level, sums as the plain loop does. Their
-// speed is measured in the README.
+// The kernels of the logits. Each returns sums Σ_d float64(u_d·v_d) in
+// the order of d (see Rounding in the package doc); a product commutes, so
+// a kernel serves both a row of W with several examples and an example
+// with several rows of W.
 
 // dot3 returns v·a, v·b and v·c from one pass over v.
 func dot3(v, a, b, c []float64) (sa, sb, sc float64) {
