@@ -475,36 +475,30 @@ const newtonPass = 1 << 24
 // present, to the certificate.
 func (m *Model) trainDefault(X [][]float64, y []int, f, Ln []float64, eta1 float64, epochs, batch int, c Config) (Result, error) {
 	K, D := m.Classes(), m.Features()
-	// The classes with rows of positive sample weight, and the labels
-	// renumbered among them: a class without any has no minimum but
-	// b_k = −∞, and is left out of the solve with W_k = 0, b_k = −1000.
-	index, present := make([]int, K), 0
+	// The classes with rows of positive sample weight make up sub, whose
+	// rows of W are m's, with the labels ys renumbered among them. A class
+	// without any has no minimum but b_k = −∞, and is left at W_k = 0,
+	// b_k = −1000.
+	has, index := make([]bool, K), make([]int, K)
 	for n, label := range y {
-		if f == nil || f[n] > 0 {
-			index[label] = 1
-		}
+		has[label] = has[label] || f == nil || f[n] > 0
 	}
-	for k := range index {
-		if index[k] == 1 {
-			index[k], present = present, present+1
-		} else {
-			index[k] = -1
+	sub, ys := &Model{}, make([]int, len(y))
+	for k := range has {
+		if !has[k] {
 			clear(m.W[k])
 			m.B[k] = absentBias
+			continue
 		}
+		index[k] = len(sub.W)
+		sub.W, sub.B = append(sub.W, m.W[k]), append(sub.B, m.B[k])
 	}
-	sub, ys := m, y
-	if present < K {
-		sub = &Model{B: make([]float64, 0, present)}
-		for k, i := range index {
-			if i >= 0 {
-				sub.W, sub.B = append(sub.W, m.W[k]), append(sub.B, m.B[k])
-			}
-		}
-		ys = make([]int, len(y))
-		for n, label := range y {
-			ys[n] = max(index[label], 0) // a row of an absent class has weight 0
-		}
+	for n, label := range y {
+		ys[n] = index[label] // a row of an absent class has weight 0
+	}
+	present := len(sub.W)
+	if present == K { // m itself, which Progress reads
+		sub, ys = m, y
 	}
 	res := Result{Objective: math.NaN(), Gradient: math.NaN(), Gap: math.NaN()}
 	if present < 2 { // J falls towards 0 as the one bias grows: no minimum
@@ -529,7 +523,7 @@ func (m *Model) trainDefault(X [][]float64, y []int, f, Ln []float64, eta1 float
 		}
 	}
 	for k, i := range index {
-		if i >= 0 {
+		if has[k] {
 			m.B[k] = sub.B[i]
 		}
 	}
@@ -545,7 +539,10 @@ func (m *Model) newton(s *solver, c Config, epochs int) (Result, error) {
 	K, D := s.K, s.D
 	v, r, d, Hd, z, trial := New(K, D), New(K, D), New(K, D), New(K, D), New(K, D), New(K, D)
 	g := s.g
-	s.scales()
+	if s.mu, s.sig, _ = MeanStd(s.X); s.mu == nil { // a deviation beyond float64: no preconditioner
+		s.mu, s.sig = make([]float64, D), make([]float64, D)
+		fill(s.sig, 1)
+	}
 	J, loss := s.objective(m)
 	s.gradient(g, m)
 	res := Result{}
@@ -894,29 +891,6 @@ func (s *solver) result(r Result, th *Model) Result {
 	}
 	r.Gap = s.gapOf(s.g)
 	return r
-}
-
-// scales sets the means μ_d and deviations σ_d of the features (σ_d = 1
-// for a constant one), for precondition.
-func (s *solver) scales() {
-	N := float64(s.N)
-	s.mu, s.sig = make([]float64, s.D), make([]float64, s.D)
-	for _, x := range s.X {
-		for d, xd := range x {
-			s.mu[d] += xd / N
-		}
-	}
-	for _, x := range s.X {
-		for d, xd := range x {
-			e := xd - s.mu[d]
-			s.sig[d] += float64(e*e) / N
-		}
-	}
-	for d, v := range s.sig {
-		if s.sig[d] = math.Sqrt(v); !(s.sig[d] > 0 && s.sig[d] <= math.MaxFloat64) {
-			s.sig[d] = 1
-		}
-	}
 }
 
 // precondition writes z = T·Tᵀ·r, for T the map from a model on
