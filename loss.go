@@ -13,7 +13,7 @@ import (
 //
 //	C = −log p_label = log Σ_k exp(z_k) − z_label
 //
-// It is computed from the logits as (m − z_label) + log1p(Σ_{k≠argmax}
+// It is computed from the logits as (m − z_label) + log(1 + Σ_{k≠argmax}
 // exp(z_k − m)), m = max_k z_k, which is the numerically safe form of
 // −math.Log(Softmax(z)[label]): it stays finite and exact even where
 // p_label underflows to 0, and it is ≥ 0. It is finite for finite z as

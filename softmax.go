@@ -36,10 +36,11 @@
 // it can neither overflow nor vanish. The same shift gives [LogSumExp] and
 // [LogSoftmax] without forming a probability that may have rounded to 0:
 //
-//	log Σ_i exp(z_i) = m + log1p(r),   log p_k = (z_k − m) − log1p(r),   r = Σ_{i≠argmax} exp(z_i − m)
+//	log Σ_i exp(z_i) = m + log(1 + r),   log p_k = (z_k − m) − log(1 + r),   r = Σ_{i≠argmax} exp(z_i − m)
 //
-// where log1p keeps full precision when r is tiny, so that the loss of a
-// confident right answer is a small positive number, not a rounded 0.
+// where log(1 + r) is taken to full precision when r is tiny, as
+// math.Log1p does, so that the loss of a confident right answer is a small
+// positive number, not a rounded 0.
 //
 // # Loss
 //
@@ -52,7 +53,7 @@
 //
 // (b_k acts as the weight of an extra input fixed at 1, and is left out of
 // the derivation). Both are computed from the logits as (m − z_j) +
-// log1p(r), never as −log of a rounded probability: CrossEntropy([1000 0],
+// log(1 + r), never as −log of a rounded probability: CrossEntropy([1000 0],
 // 1) is exactly 1000.
 //
 // # Gradient
@@ -261,7 +262,7 @@ func LogSoftmax(dst, z []float64) []float64 {
 //
 // It is the numerically safe form of math.Log of a sum of math.Exp, which
 // overflows for z_i above about 709.78. The result lies in
-// [max z, max z + log K], to within an ulp at the top: log1p(K − 1), which
+// [max z, max z + log K], to within an ulp at the top: log(1 + (K − 1)), which
 // equal logits give, can differ from math.Log(K) in the last bit.
 //
 // Special cases are:
