@@ -114,18 +114,16 @@ func CrossEntropyTarget(z, t []float64) float64 {
 // added, so the mean of finite cross-entropies is finite: two examples of
 // loss 1e308 have the mean 1e308, not +Inf.
 //
-// On bad data Loss returns an error wrapping ErrEmpty if N = 0; ErrShape
-// if len(y) != N or a row does not have D features; ErrLabel if a label is
-// outside [0, K); ErrValue if a feature, or a weight or bias of the
-// model, is NaN or ±Inf, or if a row's logits or cross-entropy overflow
-// (weights of 1e308, say). A nil error comes with a finite C̄.
+// The error wraps ErrEmpty if N = 0; ErrShape if len(y) != N or a row
+// does not have D features; ErrLabel for a label outside [0, K); ErrValue
+// for a NaN or ±Inf feature, weight or bias, or a row whose logits or
+// cross-entropy overflow (weights of 1e308, say). A nil error comes with
+// a finite C̄.
 //
-// Loss sums the rows in parts that depend only on N and adds the parts'
-// sums in order; a data set of at least 2²¹ multiply-adds (N·K·D) is
-// shared with other goroutines, part by part, with the same result bit for
-// bit. Its scratch is O(goroutines·K): the logits of six rows for each
-// goroutine, and one sum for each of at most 1024 parts. It panics if the
-// model is not K×D with K ≥ 2.
+// From 2²¹ multiply-adds (N·K·D) Loss shares the rows with helper
+// goroutines, with the same result bit for bit, and its scratch is the
+// logits of six rows for each. It panics if the model is not K×D with
+// K ≥ 2.
 func (m *Model) Loss(X [][]float64, y []int) (float64, error) {
 	m.mustShape()
 	if err := m.checkData(X, y); err != nil {

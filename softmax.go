@@ -636,9 +636,8 @@ func argmax(z []float64) int {
 //
 //	A = (1/N)·#{n : argmax_k z_nk = y_n}
 //
-// Its errors, its sharing of large data sets and its scratch are those of
-// [Model.Loss]: a model whose weights or logits are not finite has no
-// accuracy. It panics if the model is not K×D with K ≥ 2.
+// Its errors and its sharing of the rows are those of [Model.Loss]: a
+// model whose logits are not finite has no accuracy.
 func (m *Model) Accuracy(X [][]float64, y []int) (float64, error) {
 	m.mustShape()
 	if err := m.checkData(X, y); err != nil {
