@@ -117,8 +117,8 @@
 // forbids fusing an explicitly converted product into a fused
 // multiply-add, so each product is rounded on its own at every GOAMD64
 // level, and the fast kernels add them in the order of the plain loops
-// they stand for. Training gives the same weights bit for bit on any
-// machine, at any level and on any number of cores.
+// they stand for. Training gives the same weights bit for bit at every
+// level and on any number of cores.
 //
 // # Reading order
 //
