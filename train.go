@@ -1554,7 +1554,9 @@ func (r *rows) descendTiles(t0, t1 int) {
 // descend applies W ← ρ·W − Σ_n a_n·x_nᵀ to the tile of W of the rows
 // k0 ≤ k < k1 and the columns d0 ≤ d < d1, for the examples x_n (the rows
 // of X, at least one) and the vectors a_n (K numbers each, one after
-// another in a). It is the plain loop
+// another in a): the second of the package's two passes, the step's
+// update and, from W = 0, the accumulation −Σ_n a_n·x_nᵀ. It is the plain
+// loop
 //
 //	for k := k0; k < k1; k++ {
 //		for d := d0; d < d1; d++ {
