@@ -591,8 +591,7 @@ func (m *Model) newton(s *solver, c Config, epochs int) (Result, error) {
 			}
 		}
 		if !accepted { // J cannot be lowered in float64: the biases polished, the last word
-			var gap float64
-			J, loss, gap = s.certify(m)
+			J, _, gap := s.certify(m)
 			res.Converged = gap <= c.Tolerance*J
 			break
 		}
