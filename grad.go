@@ -32,44 +32,6 @@ func (m *Model) Gradient(g *Model, x []float64, label int) float64 {
 	return C
 }
 
-// delta turns the logits z of an example of class label into the error
-// ∂C/∂z = p − t, in place, and returns the cross-entropy C:
-//
-//	C = CrossEntropy(z, label),   z ← Softmax(z) − t,   t one-hot at label
-//
-// C is taken from the logits before they become probabilities.
-//
-// It computes each exp(z_k − m) once, for both: the loss's sum without
-// the maximum's term, r, and the softmax's sum s, each added in the order
-// CrossEntropy and Softmax add it, so the result is theirs bit for bit
-// (TestDelta).
-func delta(z []float64, label int) float64 {
-	m, kmax := maxIndex(z)
-	if math.IsNaN(m) || math.IsInf(m, 0) { // the special cases of both
-		C := CrossEntropy(z, label)
-		Softmax(z, z)
-		z[label]--
-		return C
-	}
-	zl := z[label]
-	for k, zk := range z {
-		z[k] = math.Exp(zk - m) // e_k = exp(z_k − m), and e_kmax = 1
-	}
-	var r, s float64
-	for k, ek := range z {
-		if k != kmax {
-			r += ek // r = Σ_{k≠kmax} e_k
-		}
-		s += ek // s = Σ_k e_k
-	}
-	C := (m - zl) + log1p(r) // C = (m − z_label) + log(1 + r)
-	for k := range z {
-		z[k] /= s // p_k = e_k / s
-	}
-	z[label]-- // p − t
-	return C
-}
-
 // GradientTarget overwrites g with the gradient of [CrossEntropyTarget] of
 // the input x and the target t with respect to the weights and biases of
 // m, and returns that cross-entropy:
@@ -107,6 +69,44 @@ func (m *Model) GradientTarget(g *Model, x, t []float64) float64 {
 		dz[k] = float64(dz[k]*st) - tk
 	}
 	outer(g.W, dz, x) // ∂C/∂W = (∂C/∂z)·xᵀ; ∂C/∂b = ∂C/∂z is dz = g.B
+	return C
+}
+
+// delta turns the logits z of an example of class label into the error
+// ∂C/∂z = p − t, in place, and returns the cross-entropy C:
+//
+//	C = CrossEntropy(z, label),   z ← Softmax(z) − t,   t one-hot at label
+//
+// C is taken from the logits before they become probabilities.
+//
+// It computes each exp(z_k − m) once, for both: the loss's sum without
+// the maximum's term, r, and the softmax's sum s, each added in the order
+// CrossEntropy and Softmax add it, so the result is theirs bit for bit
+// (TestDelta).
+func delta(z []float64, label int) float64 {
+	m, kmax := maxIndex(z)
+	if math.IsNaN(m) || math.IsInf(m, 0) { // the special cases of both
+		C := CrossEntropy(z, label)
+		Softmax(z, z)
+		z[label]--
+		return C
+	}
+	zl := z[label]
+	for k, zk := range z {
+		z[k] = math.Exp(zk - m) // e_k = exp(z_k − m), and e_kmax = 1
+	}
+	var r, s float64
+	for k, ek := range z {
+		if k != kmax {
+			r += ek // r = Σ_{k≠kmax} e_k
+		}
+		s += ek // s = Σ_k e_k
+	}
+	C := (m - zl) + log1p(r) // C = (m − z_label) + log(1 + r)
+	for k := range z {
+		z[k] /= s // p_k = e_k / s
+	}
+	z[label]-- // p − t
 	return C
 }
 

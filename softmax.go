@@ -286,6 +286,209 @@ func LogSumExp(z []float64) float64 {
 	return m + log1p(expSum(z, m, kmax))
 }
 
+// Model is a softmax regression model for K classes and D features: the
+// K×D weights W and the K biases b of z = W·x + b. [New] and the JSON
+// decoder carve the K rows of W out of one array, row after row; the
+// methods panic on a model that is not K×D with K ≥ 2 and K biases. The
+// zero value is ready to be decoded into, and not usable otherwise. The
+// methods that only read a model may run in any number of goroutines at
+// once; Step and Train write it, and must run alone.
+type Model struct {
+	W [][]float64 // K rows of D weights: W[k] is w_k, W[k][d] joins feature d to class k
+	B []float64   // K biases: B[k] is b_k
+}
+
+// New returns a model for K = classes and D = features with every weight
+// and bias zero, so that every class starts with probability 1/K. It
+// panics if classes < 2 or features < 1.
+func New(classes, features int) *Model {
+	if classes < 2 {
+		panic(fmt.Sprintf("softmax: New with %d classes, want at least 2", classes))
+	}
+	if features < 1 {
+		panic(fmt.Sprintf("softmax: New with %d features, want at least 1", features))
+	}
+	return &Model{W: matrix(make([]float64, classes*features), classes, features), B: make([]float64, classes)}
+}
+
+// Clone returns a deep copy of m, laid out as [New] lays out a model. It
+// panics if the model is not K×D with K ≥ 2.
+func (m *Model) Clone() *Model {
+	m.mustShape()
+	dup := New(m.Classes(), m.Features())
+	m.copyTo(dup)
+	return dup
+}
+
+// Classes returns K, the number of rows of W.
+func (m *Model) Classes() int { return len(m.W) }
+
+// Features returns D, the length of each row of W, or 0 for the zero
+// Model.
+func (m *Model) Features() int {
+	if len(m.W) == 0 {
+		return 0
+	}
+	return len(m.W[0])
+}
+
+// Logits writes the K logits of the input x into dst and returns dst:
+//
+//	z_k = w_kᵀx + b_k = Σ_d W[k][d]·x_d + b_k
+//
+// A NaN or infinite feature gives NaN or infinite logits. A nil dst is
+// allocated; otherwise Logits does not allocate. dst must not overlap x.
+// It panics if len(x) != D or a non-nil dst does not hold K numbers.
+func (m *Model) Logits(dst, x []float64) []float64 {
+	m.mustShape()
+	m.mustFeatures(x)
+	z := use(dst, m.Classes(), "Logits")
+	m.logits(z, x)
+	return z
+}
+
+// Probabilities writes the K class probabilities of x into dst and
+// returns dst, p = Softmax(W·x + b), with the special cases of [Softmax].
+// If dst is nil a new slice is allocated; otherwise Probabilities does not
+// allocate. dst must not overlap x. It panics as [Model.Logits] does.
+func (m *Model) Probabilities(dst, x []float64) []float64 {
+	m.mustShape()
+	m.mustFeatures(x)
+	p := use(dst, m.Classes(), "Probabilities")
+	m.logits(p, x) // z
+	return Softmax(p, p)
+}
+
+// Predict returns the class the model finds most probable for x, the
+// index of the largest logit, ŷ = argmax_k z_k. Ties go to the smallest
+// index; NaN logits are never chosen, and if all are NaN Predict returns
+// −1. It does not allocate. It panics if the model is not K×D with K ≥ 2,
+// or if len(x) != D.
+func (m *Model) Predict(x []float64) int {
+	m.mustShape()
+	m.mustFeatures(x)
+	// The logits are computed 64 classes at a time, into an array on the
+	// stack, keeping the running argmax.
+	var buf [64]float64
+	best, kbest := math.Inf(-1), -1
+	for k0 := 0; k0 < m.Classes(); k0 += len(buf) {
+		k1 := min(k0+len(buf), m.Classes())
+		part := Model{W: m.W[k0:k1], B: m.B[k0:k1]} // rows k0 to k1 of m
+		z := buf[:k1-k0]
+		part.logits(z, x)
+		if j := argmax(z); j >= 0 && (kbest < 0 || z[j] > best) {
+			best, kbest = z[j], k0+j
+		}
+	}
+	return kbest
+}
+
+// Accuracy returns the fraction of the examples X whose label y the model
+// predicts, by [Model.Predict]:
+//
+//	A = (1/N)·#{n : argmax_k z_nk = y_n}
+//
+// Its errors and its sharing of the rows are those of [Model.Loss]: a
+// model whose logits are not finite has no accuracy.
+func (m *Model) Accuracy(X [][]float64, y []int) (float64, error) {
+	m.mustShape()
+	if err := m.checkData(X, y); err != nil {
+		return 0, err
+	}
+	right, err := m.sum(X, y, nil, accuracyPass)
+	if err != nil {
+		return 0, err
+	}
+	return right / float64(len(X)), nil
+}
+
+// The sentinel errors of the package. Functions wrap them with the facts
+// of the case (the row, the column, the epoch); test for them with
+// errors.Is.
+var (
+	// ErrEmpty: the data set has no examples.
+	ErrEmpty = errors.New("softmax: empty data set")
+	// ErrShape: the sizes disagree: len(X) != len(y), a row of X whose
+	// length is not the model's number of features, or a decoded model that
+	// is not K×D with K ≥ 2 and D ≥ 1.
+	ErrShape = errors.New("softmax: shape mismatch")
+	// ErrLabel: a label outside [0, K).
+	ErrLabel = errors.New("softmax: label out of range")
+	// ErrValue: a feature, weight or bias that is NaN or infinite (or, in
+	// JSON, null), logits or a loss that overflow on a row of finite
+	// features, or means and deviations that would make one so.
+	ErrValue = errors.New("softmax: non-finite value")
+)
+
+// UnmarshalJSON sets m to the model encoded in data, the default JSON
+// encoding of its exported fields:
+//
+//	{"W":[[w_11,…,w_1D],…,[w_K1,…,w_KD]],"B":[b_1,…,b_K]}
+//
+// Every finite float64 survives json.Marshal and UnmarshalJSON bit for
+// bit (json.Marshal refuses NaN and ±Inf). The keys are matched as
+// encoding/json matches them; W must hold K ≥ 2 rows of the same length
+// D ≥ 1 and B K biases, and the weights are copied into one contiguous
+// array, as [New] lays them out. The JSON null for the whole document
+// leaves m as it is, as encoding/json does for any value; a null in place
+// of W, B, a row, a weight or a bias is an error (JavaScript writes NaN
+// and ±Infinity as null).
+//
+// On any error m is left as it was. The error wraps ErrShape if the
+// document has no W or B, a null in place of W, B or a row, or the wrong
+// shape; ErrValue for a null weight or bias; a malformed document or a
+// number out of the float64 range gives encoding/json's error, wrapped.
+func (m *Model) UnmarshalJSON(data []byte) error {
+	if string(bytes.Trim(data, " \t\n\r")) == "null" {
+		return nil
+	}
+	var v struct {
+		W [][]float64
+		B []float64
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return fmt.Errorf("softmax: decoding model: %w", err)
+	}
+	W, B := v.W, v.B
+	K, D := len(W), 0
+	if K > 0 {
+		D = len(W[0])
+	}
+	switch {
+	case W == nil:
+		return fmt.Errorf("%w: decoded model has no W, or W is null", ErrShape)
+	case B == nil:
+		return fmt.Errorf("%w: decoded model has no B, or B is null", ErrShape)
+	case K < 2:
+		return fmt.Errorf("%w: decoded model has %d classes, want at least 2", ErrShape, K)
+	}
+	for k, wk := range W {
+		switch {
+		case wk == nil: // encoding/json decodes [] as an empty slice, and null as nil
+			return fmt.Errorf("%w: decoded model has null for row %d of W", ErrShape, k)
+		case len(wk) != D:
+			return fmt.Errorf("%w: decoded model has %d weights in row %d, want %d as in row 0", ErrShape, len(wk), k, D)
+		}
+	}
+	switch {
+	case D < 1:
+		return fmt.Errorf("%w: decoded model has %d features, want at least 1", ErrShape, D)
+	case len(B) != K:
+		return fmt.Errorf("%w: decoded model has %d biases, want %d", ErrShape, len(B), K)
+	}
+	// encoding/json reads a null number as 0. Where the document holds a
+	// null at all, W and B are read again as they were written; the rows
+	// are known not to be null, so a null there is a weight's or a bias's.
+	if bytes.Contains(data, []byte("null")) {
+		var raw struct{ W, B json.RawMessage }
+		if json.Unmarshal(data, &raw) != nil || bytes.Contains(raw.W, []byte("null")) || bytes.Contains(raw.B, []byte("null")) {
+			return fmt.Errorf("%w: decoded model has null in place of a weight or bias", ErrValue)
+		}
+	}
+	m.W, m.B = matrix(slices.Concat(W...), K, D), B
+	return nil
+}
+
 // log1p returns log(1 + r) for r ≥ 0, the sums of exponentials of the
 // functions above, to within a few ulps:
 //
@@ -399,40 +602,6 @@ func fill(v []float64, a float64) []float64 {
 	return v
 }
 
-// Model is a softmax regression model for K classes and D features: the
-// K×D weights W and the K biases b of z = W·x + b. [New] and the JSON
-// decoder carve the K rows of W out of one array, row after row; the
-// methods panic on a model that is not K×D with K ≥ 2 and K biases. The
-// zero value is ready to be decoded into, and not usable otherwise. The
-// methods that only read a model may run in any number of goroutines at
-// once; Step and Train write it, and must run alone.
-type Model struct {
-	W [][]float64 // K rows of D weights: W[k] is w_k, W[k][d] joins feature d to class k
-	B []float64   // K biases: B[k] is b_k
-}
-
-// New returns a model for K = classes and D = features with every weight
-// and bias zero, so that every class starts with probability 1/K. It
-// panics if classes < 2 or features < 1.
-func New(classes, features int) *Model {
-	if classes < 2 {
-		panic(fmt.Sprintf("softmax: New with %d classes, want at least 2", classes))
-	}
-	if features < 1 {
-		panic(fmt.Sprintf("softmax: New with %d features, want at least 1", features))
-	}
-	return &Model{W: matrix(make([]float64, classes*features), classes, features), B: make([]float64, classes)}
-}
-
-// Clone returns a deep copy of m, laid out as [New] lays out a model. It
-// panics if the model is not K×D with K ≥ 2.
-func (m *Model) Clone() *Model {
-	m.mustShape()
-	dup := New(m.Classes(), m.Features())
-	m.copyTo(dup)
-	return dup
-}
-
 // copyTo copies the weights and biases of m into dst, of the same shape.
 func (m *Model) copyTo(dst *Model) {
 	for k, wk := range m.W {
@@ -451,172 +620,6 @@ func matrix(w []float64, K, D int) [][]float64 {
 	return W
 }
 
-// Classes returns K, the number of rows of W.
-func (m *Model) Classes() int { return len(m.W) }
-
-// Features returns D, the length of each row of W, or 0 for the zero
-// Model.
-func (m *Model) Features() int {
-	if len(m.W) == 0 {
-		return 0
-	}
-	return len(m.W[0])
-}
-
-// Logits writes the K logits of the input x into dst and returns dst:
-//
-//	z_k = w_kᵀx + b_k = Σ_d W[k][d]·x_d + b_k
-//
-// A NaN or infinite feature gives NaN or infinite logits. A nil dst is
-// allocated; otherwise Logits does not allocate. dst must not overlap x.
-// It panics if len(x) != D or a non-nil dst does not hold K numbers.
-func (m *Model) Logits(dst, x []float64) []float64 {
-	m.mustShape()
-	m.mustFeatures(x)
-	z := use(dst, m.Classes(), "Logits")
-	m.logits(z, x)
-	return z
-}
-
-// logits writes z = W·x + b into z, of length K. It is the plain loop
-//
-//	for k, wk := range m.W {
-//		z[k] = Σ_d float64(wk[d]·x[d]) + b[k]   // summed in the order of d
-//	}
-//
-// with the rows taken five at a time (dot5), or three once three or fewer
-// are left (dot3), in one pass over x each; a pass that runs past the last
-// row takes it again and drops the copy. Each sum is taken in the plain
-// loop's order, so the result is the same bit for bit (TestLogits).
-func (m *Model) logits(z, x []float64) {
-	W, K := m.W, m.Classes()
-	w := func(k int) []float64 { return W[min(k, K-1)] }
-	var s [5]float64
-	for k := 0; k < K; {
-		if K-k > 3 {
-			s[0], s[1], s[2], s[3], s[4] = dot5(x, w(k), w(k+1), w(k+2), w(k+3), w(k+4))
-			k += copy(z[k:], s[:5])
-		} else {
-			s[0], s[1], s[2] = dot3(x, w(k), w(k+1), w(k+2))
-			k += copy(z[k:], s[:3])
-		}
-	}
-	for k := range z {
-		z[k] += m.B[k]
-	}
-}
-
-// logitsRows writes the logits z_n = W·x_n + b of the rows x_n of X into
-// Z[n·K : (n+1)·K], the first of the package's two passes: logits on each
-// row, with the rows taken three at a time in one pass over two rows of W
-// (dot2Each3) or one (dot3), so that each weight is loaded once for three
-// rows. The result is logits's bit for bit (TestLogitsRows).
-func (m *Model) logitsRows(Z []float64, X [][]float64) {
-	W, K := m.W, m.Classes()
-	n := 0
-	for ; n+3 <= len(X); n += 3 {
-		z0, z1, z2 := Z[n*K:(n+1)*K], Z[(n+1)*K:(n+2)*K], Z[(n+2)*K:(n+3)*K]
-		k := 0
-		for ; k+2 <= K; k += 2 {
-			z0[k], z1[k], z2[k], z0[k+1], z1[k+1], z2[k+1] = dot2Each3(W[k], W[k+1], X[n], X[n+1], X[n+2])
-		}
-		if k < K {
-			z0[k], z1[k], z2[k] = dot3(W[k], X[n], X[n+1], X[n+2])
-		}
-		for k, bk := range m.B {
-			z0[k] += bk
-			z1[k] += bk
-			z2[k] += bk
-		}
-	}
-	for ; n < len(X); n++ {
-		m.logits(Z[n*K:(n+1)*K], X[n])
-	}
-}
-
-// The kernels of the logits. Each returns sums Σ_d float64(u_d·v_d) in
-// the order of d (see Rounding in the package doc); a product commutes, so
-// a kernel serves both a row of W with several examples and an example
-// with several rows of W.
-
-// dot3 returns v·a, v·b and v·c from one pass over v.
-func dot3(v, a, b, c []float64) (sa, sb, sc float64) {
-	a, b, c = a[:len(v)], b[:len(v)], c[:len(v)]
-	for d, vd := range v {
-		sa += float64(vd * a[d])
-		sb += float64(vd * b[d])
-		sc += float64(vd * c[d])
-	}
-	return sa, sb, sc
-}
-
-// dot5 returns v·a, v·b, v·c, v·e and v·f from one pass over v: five sums
-// side by side keep the processor's adders busier than three.
-func dot5(v, a, b, c, e, f []float64) (sa, sb, sc, se, sf float64) {
-	a, b, c, e, f = a[:len(v)], b[:len(v)], c[:len(v)], e[:len(v)], f[:len(v)]
-	for d, vd := range v {
-		sa += float64(vd * a[d])
-		sb += float64(vd * b[d])
-		sc += float64(vd * c[d])
-		se += float64(vd * e[d])
-		sf += float64(vd * f[d])
-	}
-	return sa, sb, sc, se, sf
-}
-
-// dot2Each3 returns v·a, v·b, v·c and then w·a, w·b, w·c, from one pass
-// over five vectors: each number is loaded once, and the six sums run side
-// by side.
-func dot2Each3(v, w, a, b, c []float64) (va, vb, vc, wa, wb, wc float64) {
-	w, a, b, c = w[:len(v)], a[:len(v)], b[:len(v)], c[:len(v)]
-	for d, vd := range v {
-		wd, ad, bd, cd := w[d], a[d], b[d], c[d]
-		va += float64(vd * ad)
-		vb += float64(vd * bd)
-		vc += float64(vd * cd)
-		wa += float64(wd * ad)
-		wb += float64(wd * bd)
-		wc += float64(wd * cd)
-	}
-	return va, vb, vc, wa, wb, wc
-}
-
-// Probabilities writes the K class probabilities of x into dst and
-// returns dst, p = Softmax(W·x + b), with the special cases of [Softmax].
-// If dst is nil a new slice is allocated; otherwise Probabilities does not
-// allocate. dst must not overlap x. It panics as [Model.Logits] does.
-func (m *Model) Probabilities(dst, x []float64) []float64 {
-	m.mustShape()
-	m.mustFeatures(x)
-	p := use(dst, m.Classes(), "Probabilities")
-	m.logits(p, x) // z
-	return Softmax(p, p)
-}
-
-// Predict returns the class the model finds most probable for x, the
-// index of the largest logit, ŷ = argmax_k z_k. Ties go to the smallest
-// index; NaN logits are never chosen, and if all are NaN Predict returns
-// −1. It does not allocate. It panics if the model is not K×D with K ≥ 2,
-// or if len(x) != D.
-func (m *Model) Predict(x []float64) int {
-	m.mustShape()
-	m.mustFeatures(x)
-	// The logits are computed 64 classes at a time, into an array on the
-	// stack, keeping the running argmax.
-	var buf [64]float64
-	best, kbest := math.Inf(-1), -1
-	for k0 := 0; k0 < m.Classes(); k0 += len(buf) {
-		k1 := min(k0+len(buf), m.Classes())
-		part := Model{W: m.W[k0:k1], B: m.B[k0:k1]} // rows k0 to k1 of m
-		z := buf[:k1-k0]
-		part.logits(z, x)
-		if j := argmax(z); j >= 0 && (kbest < 0 || z[j] > best) {
-			best, kbest = z[j], k0+j
-		}
-	}
-	return kbest
-}
-
 // argmax returns the smallest k with z_k = max z, skipping NaNs, or −1.
 func argmax(z []float64) int {
 	best, kbest := math.Inf(-1), -1
@@ -630,43 +633,6 @@ func argmax(z []float64) int {
 	}
 	return kbest
 }
-
-// Accuracy returns the fraction of the examples X whose label y the model
-// predicts, by [Model.Predict]:
-//
-//	A = (1/N)·#{n : argmax_k z_nk = y_n}
-//
-// Its errors and its sharing of the rows are those of [Model.Loss]: a
-// model whose logits are not finite has no accuracy.
-func (m *Model) Accuracy(X [][]float64, y []int) (float64, error) {
-	m.mustShape()
-	if err := m.checkData(X, y); err != nil {
-		return 0, err
-	}
-	right, err := m.sum(X, y, nil, accuracyPass)
-	if err != nil {
-		return 0, err
-	}
-	return right / float64(len(X)), nil
-}
-
-// The sentinel errors of the package. Functions wrap them with the facts
-// of the case (the row, the column, the epoch); test for them with
-// errors.Is.
-var (
-	// ErrEmpty: the data set has no examples.
-	ErrEmpty = errors.New("softmax: empty data set")
-	// ErrShape: the sizes disagree: len(X) != len(y), a row of X whose
-	// length is not the model's number of features, or a decoded model that
-	// is not K×D with K ≥ 2 and D ≥ 1.
-	ErrShape = errors.New("softmax: shape mismatch")
-	// ErrLabel: a label outside [0, K).
-	ErrLabel = errors.New("softmax: label out of range")
-	// ErrValue: a feature, weight or bias that is NaN or infinite (or, in
-	// JSON, null), logits or a loss that overflow on a row of finite
-	// features, or means and deviations that would make one so.
-	ErrValue = errors.New("softmax: non-finite value")
-)
 
 // checkData returns an error unless X and y are N ≥ 1 rows of D features
 // and N labels in [0, K). It does not read the features.
@@ -773,73 +739,107 @@ func (m *Model) mustFeatures(x []float64) {
 	}
 }
 
-// UnmarshalJSON sets m to the model encoded in data, the default JSON
-// encoding of its exported fields:
+// logits writes z = W·x + b into z, of length K. It is the plain loop
 //
-//	{"W":[[w_11,…,w_1D],…,[w_K1,…,w_KD]],"B":[b_1,…,b_K]}
+//	for k, wk := range m.W {
+//		z[k] = Σ_d float64(wk[d]·x[d]) + b[k]   // summed in the order of d
+//	}
 //
-// Every finite float64 survives json.Marshal and UnmarshalJSON bit for
-// bit (json.Marshal refuses NaN and ±Inf). The keys are matched as
-// encoding/json matches them; W must hold K ≥ 2 rows of the same length
-// D ≥ 1 and B K biases, and the weights are copied into one contiguous
-// array, as [New] lays them out. The JSON null for the whole document
-// leaves m as it is, as encoding/json does for any value; a null in place
-// of W, B, a row, a weight or a bias is an error (JavaScript writes NaN
-// and ±Infinity as null).
-//
-// On any error m is left as it was. The error wraps ErrShape if the
-// document has no W or B, a null in place of W, B or a row, or the wrong
-// shape; ErrValue for a null weight or bias; a malformed document or a
-// number out of the float64 range gives encoding/json's error, wrapped.
-func (m *Model) UnmarshalJSON(data []byte) error {
-	if string(bytes.Trim(data, " \t\n\r")) == "null" {
-		return nil
-	}
-	var v struct {
-		W [][]float64
-		B []float64
-	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		return fmt.Errorf("softmax: decoding model: %w", err)
-	}
-	W, B := v.W, v.B
-	K, D := len(W), 0
-	if K > 0 {
-		D = len(W[0])
-	}
-	switch {
-	case W == nil:
-		return fmt.Errorf("%w: decoded model has no W, or W is null", ErrShape)
-	case B == nil:
-		return fmt.Errorf("%w: decoded model has no B, or B is null", ErrShape)
-	case K < 2:
-		return fmt.Errorf("%w: decoded model has %d classes, want at least 2", ErrShape, K)
-	}
-	for k, wk := range W {
-		switch {
-		case wk == nil: // encoding/json decodes [] as an empty slice, and null as nil
-			return fmt.Errorf("%w: decoded model has null for row %d of W", ErrShape, k)
-		case len(wk) != D:
-			return fmt.Errorf("%w: decoded model has %d weights in row %d, want %d as in row 0", ErrShape, len(wk), k, D)
+// with the rows taken five at a time (dot5), or three once three or fewer
+// are left (dot3), in one pass over x each; a pass that runs past the last
+// row takes it again and drops the copy. Each sum is taken in the plain
+// loop's order, so the result is the same bit for bit (TestLogits).
+func (m *Model) logits(z, x []float64) {
+	W, K := m.W, m.Classes()
+	w := func(k int) []float64 { return W[min(k, K-1)] }
+	var s [5]float64
+	for k := 0; k < K; {
+		if K-k > 3 {
+			s[0], s[1], s[2], s[3], s[4] = dot5(x, w(k), w(k+1), w(k+2), w(k+3), w(k+4))
+			k += copy(z[k:], s[:5])
+		} else {
+			s[0], s[1], s[2] = dot3(x, w(k), w(k+1), w(k+2))
+			k += copy(z[k:], s[:3])
 		}
 	}
-	switch {
-	case D < 1:
-		return fmt.Errorf("%w: decoded model has %d features, want at least 1", ErrShape, D)
-	case len(B) != K:
-		return fmt.Errorf("%w: decoded model has %d biases, want %d", ErrShape, len(B), K)
+	for k := range z {
+		z[k] += m.B[k]
 	}
-	// encoding/json reads a null number as 0. Where the document holds a
-	// null at all, W and B are read again as they were written; the rows
-	// are known not to be null, so a null there is a weight's or a bias's.
-	if bytes.Contains(data, []byte("null")) {
-		var raw struct{ W, B json.RawMessage }
-		if json.Unmarshal(data, &raw) != nil || bytes.Contains(raw.W, []byte("null")) || bytes.Contains(raw.B, []byte("null")) {
-			return fmt.Errorf("%w: decoded model has null in place of a weight or bias", ErrValue)
+}
+
+// logitsRows writes the logits z_n = W·x_n + b of the rows x_n of X into
+// Z[n·K : (n+1)·K], the first of the package's two passes: logits on each
+// row, with the rows taken three at a time in one pass over two rows of W
+// (dot2Each3) or one (dot3), so that each weight is loaded once for three
+// rows. The result is logits's bit for bit (TestLogitsRows).
+func (m *Model) logitsRows(Z []float64, X [][]float64) {
+	W, K := m.W, m.Classes()
+	n := 0
+	for ; n+3 <= len(X); n += 3 {
+		z0, z1, z2 := Z[n*K:(n+1)*K], Z[(n+1)*K:(n+2)*K], Z[(n+2)*K:(n+3)*K]
+		k := 0
+		for ; k+2 <= K; k += 2 {
+			z0[k], z1[k], z2[k], z0[k+1], z1[k+1], z2[k+1] = dot2Each3(W[k], W[k+1], X[n], X[n+1], X[n+2])
+		}
+		if k < K {
+			z0[k], z1[k], z2[k] = dot3(W[k], X[n], X[n+1], X[n+2])
+		}
+		for k, bk := range m.B {
+			z0[k] += bk
+			z1[k] += bk
+			z2[k] += bk
 		}
 	}
-	m.W, m.B = matrix(slices.Concat(W...), K, D), B
-	return nil
+	for ; n < len(X); n++ {
+		m.logits(Z[n*K:(n+1)*K], X[n])
+	}
+}
+
+// The kernels of the logits. Each returns sums Σ_d float64(u_d·v_d) in
+// the order of d (see Rounding in the package doc); a product commutes, so
+// a kernel serves both a row of W with several examples and an example
+// with several rows of W.
+
+// dot3 returns v·a, v·b and v·c from one pass over v.
+func dot3(v, a, b, c []float64) (sa, sb, sc float64) {
+	a, b, c = a[:len(v)], b[:len(v)], c[:len(v)]
+	for d, vd := range v {
+		sa += float64(vd * a[d])
+		sb += float64(vd * b[d])
+		sc += float64(vd * c[d])
+	}
+	return sa, sb, sc
+}
+
+// dot5 returns v·a, v·b, v·c, v·e and v·f from one pass over v: five sums
+// side by side keep the processor's adders busier than three.
+func dot5(v, a, b, c, e, f []float64) (sa, sb, sc, se, sf float64) {
+	a, b, c, e, f = a[:len(v)], b[:len(v)], c[:len(v)], e[:len(v)], f[:len(v)]
+	for d, vd := range v {
+		sa += float64(vd * a[d])
+		sb += float64(vd * b[d])
+		sc += float64(vd * c[d])
+		se += float64(vd * e[d])
+		sf += float64(vd * f[d])
+	}
+	return sa, sb, sc, se, sf
+}
+
+// dot2Each3 returns v·a, v·b, v·c and then w·a, w·b, w·c, from one pass
+// over five vectors: each number is loaded once, and the six sums run side
+// by side.
+func dot2Each3(v, w, a, b, c []float64) (va, vb, vc, wa, wb, wc float64) {
+	w, a, b, c = w[:len(v)], a[:len(v)], b[:len(v)], c[:len(v)]
+	for d, vd := range v {
+		wd, ad, bd, cd := w[d], a[d], b[d], c[d]
+		va += float64(vd * ad)
+		vb += float64(vd * bd)
+		vc += float64(vd * cd)
+		wa += float64(wd * ad)
+		wb += float64(wd * bd)
+		wc += float64(wd * cd)
+	}
+	return va, vb, vc, wa, wb, wc
 }
 
 // sum checks the model and the rows of X and returns Σ_n v_n over the

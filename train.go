@@ -110,50 +110,6 @@ func (m *Model) Step(X [][]float64, y []int, lr, lambda float64) (float64, error
 	return m.step(r, lr, lambda, t, true)
 }
 
-// step is Step on the batch r.X, r.y (with the factors r.f), shared by
-// the team t; with guard it makes sure that the batch's logits and losses
-// stay finite (Train checks its model on all of X instead).
-func (m *Model) step(r *rows, lr, lambda float64, t *team, guard bool) (float64, error) {
-	X, K, N := r.X, m.Classes(), len(r.X)
-	if err := m.checkData(X, r.y); err != nil {
-		return 0, err
-	}
-	r.th = m
-	r.Z, r.C, r.zmax = grow(r.Z, N*K), grow(r.C, N), grow(r.zmax, N)
-	t.loop(forwardPass, r, N, 3) // C_n and p_n − t_n, from the weights before the step
-	if n := r.failed(); n >= 0 {
-		return 0, m.notFinite(n, X[n], r.C[n])
-	}
-	var C float64 // the mean of the f_n·C_n, each divided by |S| as it is added
-	for n, Cn := range r.C {
-		if r.f != nil {
-			Cn = float64(Cn * r.f[n])
-		}
-		C += Cn / float64(N)
-	}
-	var before *Model // the model, if the step may overflow
-	if guard {
-		before = r.guard(lr)
-	}
-	for n := range N { // a_n = (η/|S|)·f_n·(p_n − t_n), and b ← b − Σ_n a_n
-		c := lr / float64(N)
-		if r.f != nil {
-			c = float64(c * r.f[n])
-		}
-		for k := range K {
-			r.Z[n*K+k] *= c
-			m.B[k] -= r.Z[n*K+k]
-		}
-	}
-	r.out, r.rho = m, 1-float64(lr*lambda) // W ← (1 − ηλ)·W − Σ_n a_n·x_nᵀ
-	t.loop(descendPass, r, r.tiles(), 1)
-	if before != nil && !r.usable() {
-		before.copyTo(m)
-		return 0, fmt.Errorf("%w: a step at learning rate %g overflows a weight, or the logits or the loss of the batch", ErrDiverged, lr)
-	}
-	return C, nil
-}
-
 // DefaultEpochs is the number of epochs of the plain loop when
 // Config.Epochs is 0, and DefaultTolerance the default Config.Tolerance.
 const (
@@ -364,6 +320,279 @@ func (m *Model) Train(X [][]float64, y []int, c Config) (Result, error) {
 	return res, err
 }
 
+// BalancedWeights returns the sample weights w_n = N/(K·N_{y_n}) of the N
+// labels y, K = classes and N_k the number of rows of class k: each class
+// present weighs N/K in all, as if the classes were equally common
+// (scikit-learn's "balanced"). The error wraps ErrEmpty for no labels, and
+// ErrLabel for a label outside [0, classes).
+func BalancedWeights(y []int, classes int) ([]float64, error) {
+	if len(y) == 0 {
+		return nil, ErrEmpty
+	}
+	count := make(map[int]int)
+	for n, label := range y {
+		if label < 0 || label >= classes {
+			return nil, fmt.Errorf("%w: row %d has label %d, want one in [0, %d)", ErrLabel, n, label, classes)
+		}
+		count[label]++
+	}
+	w := make([]float64, len(y))
+	for n, label := range y {
+		w[n] = float64(len(y)) / float64(classes) / float64(count[label])
+	}
+	return w, nil
+}
+
+// MeanStd returns the mean μ_d and the population deviation σ_d of each
+// feature d over the rows of X, a training set, for [Standardize] and
+// [Model.Fold]:
+//
+//	μ_d = (1/N)·Σ_n x_nd,   σ_d = √((1/N)·Σ_n (x_nd − μ_d)²)
+//
+// A constant column gets μ_d = x_1d exactly and σ_d = 1. The error wraps
+// ErrEmpty for no rows, ErrShape for ragged rows, and ErrValue for a NaN
+// or ±Inf feature, or a deviation that is 0 or overflows in float64
+// (differences beyond about 1e154 or below about 1e-154).
+func MeanStd(X [][]float64) (mu, sigma []float64, err error) {
+	if len(X) == 0 {
+		return nil, nil, ErrEmpty
+	}
+	N, D := float64(len(X)), len(X[0])
+	mu, sigma = make([]float64, D), make([]float64, D)
+	constant := make([]bool, D)
+	for d := range constant {
+		constant[d] = true
+	}
+	for n, x := range X {
+		if len(x) != D {
+			return nil, nil, fmt.Errorf("%w: row %d has %d features, want %d as in row 0", ErrShape, n, len(x), D)
+		}
+		if err := finiteRow(n, x); err != nil {
+			return nil, nil, err
+		}
+		for d, xd := range x {
+			mu[d] += xd / N // each term divided first, so that the sum cannot overflow
+			constant[d] = constant[d] && xd == X[0][d]
+		}
+	}
+	for _, x := range X {
+		for d, xd := range x {
+			e := xd - mu[d]
+			sigma[d] += float64(e*e) / N
+		}
+	}
+	for d, v := range sigma {
+		switch {
+		case constant[d]:
+			mu[d], sigma[d] = X[0][d], 1
+		default:
+			sigma[d] = math.Sqrt(v)
+		}
+		if !(sigma[d] > 0 && sigma[d] <= math.MaxFloat64) {
+			return nil, nil, fmt.Errorf("%w: the deviation of feature %d is %v: its values differ by too much or too little for a float64", ErrValue, d, sigma[d])
+		}
+	}
+	return mu, sigma, nil
+}
+
+// Standardize writes x'_nd = (x_nd − μ_d)/σ_d for the rows of X into dst
+// and returns dst, with μ and σ from [MeanStd] on the training rows: the
+// same serve every new row. A NaN or ±Inf feature gives NaN or ±Inf, which
+// Train and Loss report. The error wraps ErrShape for a row without
+// len(mu) features, and ErrValue for a finite feature whose x' is not
+// finite (a σ_d of 0, say); dst may then hold some rows. A nil dst is
+// allocated as len(X) rows from one array; otherwise Standardize does not
+// allocate, and dst may be X. It panics if len(sigma) != len(mu), or if
+// dst is not nil and not len(X) rows of len(mu).
+func Standardize(dst, X [][]float64, mu, sigma []float64) ([][]float64, error) {
+	D := len(mu)
+	if len(sigma) != D {
+		panic(fmt.Sprintf("softmax: Standardize length mismatch: len(sigma) = %d, want len(mu) = %d", len(sigma), D))
+	}
+	for n, x := range X {
+		if len(x) != D {
+			return dst, fmt.Errorf("%w: row %d has %d features, want %d", ErrShape, n, len(x), D)
+		}
+	}
+	dst = useRows(dst, len(X), D, "Standardize")
+	for n, x := range X {
+		for d, xd := range x {
+			v := (xd - mu[d]) / sigma[d]
+			if v-v != 0 && xd-xd == 0 {
+				return dst, fmt.Errorf("%w: row %d, feature %d: (%v − %v)/%v is %v", ErrValue, n, d, xd, mu[d], sigma[d], v)
+			}
+			dst[n][d] = v
+		}
+	}
+	return dst, nil
+}
+
+// Fold rewrites a model trained on features standardised with μ and σ as
+// the same model on the raw features, so that it takes raw rows:
+//
+//	W_raw[k][d] = W[k][d]/σ_d,   b_raw[k] = b[k] − Σ_d W_raw[k][d]·μ_d
+//
+// since w_kᵀx' + b_k = Σ_d W[k][d]·(x_d − μ_d)/σ_d + b_k = W_raw[k]ᵀx + b_raw[k],
+// to rounding. It refuses with an error wrapping ErrValue, leaving the
+// model as it was, if a μ_d is not finite or a σ_d is not a finite number
+// above 0, or if the raw model would not be finite (σ_d = 1e-310, say). It
+// allocates K numbers. It panics if the model is not K×D with K ≥ 2, or if
+// len(mu) or len(sigma) is not D.
+func (m *Model) Fold(mu, sigma []float64) error {
+	m.mustShape()
+	D := m.Features()
+	if len(mu) != D || len(sigma) != D {
+		panic(fmt.Sprintf("softmax: Fold length mismatch: len(mu) = %d, len(sigma) = %d, want %d features", len(mu), len(sigma), D))
+	}
+	for d := range mu {
+		if mu[d]-mu[d] != 0 || !(sigma[d] > 0 && sigma[d] <= math.MaxFloat64) {
+			return fmt.Errorf("%w: Fold with mu[%d] = %v and sigma[%d] = %v, want a finite μ and a finite σ > 0", ErrValue, d, mu[d], d, sigma[d])
+		}
+	}
+	b := append([]float64(nil), m.B...) // b_raw, kept apart until all is known to be finite
+	for k, wk := range m.W {
+		for d, w := range wk {
+			wr := w / sigma[d]          // W_raw[k][d] = W[k][d]/σ_d
+			b[k] -= float64(wr * mu[d]) // b_raw[k] = b[k] − Σ_d W_raw[k][d]·μ_d
+			if wr-wr != 0 {
+				return fmt.Errorf("%w: Fold would make the weight W[%d][%d] = %v/%v overflow", ErrValue, k, d, w, sigma[d])
+			}
+		}
+		if b[k]-b[k] != 0 {
+			return fmt.Errorf("%w: Fold would make the bias B[%d] %v", ErrValue, k, b[k])
+		}
+	}
+	for _, wk := range m.W {
+		for d := range wk {
+			wk[d] /= sigma[d]
+		}
+	}
+	copy(m.B, b)
+	return nil
+}
+
+// step is Step on the batch r.X, r.y (with the factors r.f), shared by
+// the team t; with guard it makes sure that the batch's logits and losses
+// stay finite (Train checks its model on all of X instead).
+func (m *Model) step(r *rows, lr, lambda float64, t *team, guard bool) (float64, error) {
+	X, K, N := r.X, m.Classes(), len(r.X)
+	if err := m.checkData(X, r.y); err != nil {
+		return 0, err
+	}
+	r.th = m
+	r.Z, r.C, r.zmax = grow(r.Z, N*K), grow(r.C, N), grow(r.zmax, N)
+	t.loop(forwardPass, r, N, 3) // C_n and p_n − t_n, from the weights before the step
+	if n := r.failed(); n >= 0 {
+		return 0, m.notFinite(n, X[n], r.C[n])
+	}
+	var C float64 // the mean of the f_n·C_n, each divided by |S| as it is added
+	for n, Cn := range r.C {
+		if r.f != nil {
+			Cn = float64(Cn * r.f[n])
+		}
+		C += Cn / float64(N)
+	}
+	var before *Model // the model, if the step may overflow
+	if guard {
+		before = r.guard(lr)
+	}
+	for n := range N { // a_n = (η/|S|)·f_n·(p_n − t_n), and b ← b − Σ_n a_n
+		c := lr / float64(N)
+		if r.f != nil {
+			c = float64(c * r.f[n])
+		}
+		for k := range K {
+			r.Z[n*K+k] *= c
+			m.B[k] -= r.Z[n*K+k]
+		}
+	}
+	r.out, r.rho = m, 1-float64(lr*lambda) // W ← (1 − ηλ)·W − Σ_n a_n·x_nᵀ
+	t.loop(descendPass, r, r.tiles(), 1)
+	if before != nil && !r.usable() {
+		before.copyTo(m)
+		return 0, fmt.Errorf("%w: a step at learning rate %g overflows a weight, or the logits or the loss of the batch", ErrDiverged, lr)
+	}
+	return C, nil
+}
+
+// checkRates returns an error wrapping ErrConfig unless the learning rate
+// η and the weight decay λ can give a finite descent: 0 < η < ∞,
+// 0 ≤ λ < ∞ and ηλ < 2. Each step multiplies W by 1 − ηλ, and
+// |1 − ηλ| ≥ 1 once ηλ ≥ 2: the penalty no longer shrinks the weights,
+// and beyond 2 it makes them grow geometrically.
+func checkRates(lr, lambda float64) error {
+	switch {
+	case !(lr > 0) || math.IsInf(lr, 1):
+		return fmt.Errorf("%w: learning rate %v, want a finite η > 0", ErrConfig, lr)
+	case !(lambda >= 0) || math.IsInf(lambda, 1):
+		return fmt.Errorf("%w: L2 %v, want a finite λ ≥ 0", ErrConfig, lambda)
+	case lr*lambda >= 2:
+		return fmt.Errorf("%w: learning rate %v and L2 %v give ηλ = %v, want ηλ < 2 (each step multiplies W by 1 − ηλ)", ErrConfig, lr, lambda, lr*lambda)
+	}
+	return nil
+}
+
+// guard returns nil if the step at learning rate η
+// cannot overflow, and otherwise a copy of the model to put back if it
+// does. With ζ the largest |z_nk| of the batch before the step, β the
+// largest |b_k| and R² the largest ‖x_n‖²: each change of a weight or bias
+// is a product a·x with |a| ≤ η/|S| and |x| ≤ max(R, 1), so none
+// overflows if (η/|S|)·max(R, 1) < 2⁹⁶⁹, as MaxFloat64 + 2⁹⁶⁹ rounds to
+// MaxFloat64; and with ρ = 1 − ηλ, |ρ| < 1, the logits after the step are
+//
+//	z'_nk = ρ·(z_nk − b_k) + b'_k − Σ_m a_mk·(x_mᵀx_n + 1),   |z'_nk| ≤ ζ + 2β + η·(R² + 2)
+//
+// so below 2⁹⁰⁰ they and the losses, at most 2·max|z'| + log K, stay far
+// from overflow. The bound is for exact arithmetic: it misses only a
+// model whose products w_kd·x_nd, or their running sums, come within a
+// factor 1 − 2⁻¹⁰⁰ of the float64 range before the step.
+func (r *rows) guard(lr float64) *Model {
+	var zeta, beta, R2 float64
+	for _, zn := range r.zmax {
+		zeta = max(zeta, zn)
+	}
+	for _, bk := range r.th.B {
+		beta = max(beta, math.Abs(bk))
+	}
+	for _, x := range r.X {
+		var q float64
+		for _, xd := range x {
+			q += float64(xd * xd)
+		}
+		R2 = max(R2, q)
+	}
+	if lr/float64(len(r.X))*max(math.Sqrt(R2), 1) < 0x1p969 && zeta+2*beta+lr*(R2+2) < 0x1p900 {
+		return nil
+	}
+	return r.th.Clone()
+}
+
+// usable reports whether the batch's logits and losses are finite now.
+func (r *rows) usable() bool {
+	K := r.th.Classes()
+	r.th.logitsRows(r.Z, r.X)
+	for n, label := range r.y {
+		z := r.Z[n*K : (n+1)*K]
+		if C := CrossEntropy(z, label); !allFinite(z) || C-C != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// notFinite returns the error of a step whose example n, x, has logits or
+// a loss C that are not finite: ErrValue if x or the model holds a NaN or
+// ±Inf, and otherwise ErrDiverged.
+func (m *Model) notFinite(n int, x []float64, C float64) error {
+	if err := finiteRow(n, x); err != nil {
+		return err
+	}
+	if err := m.checkWeights(); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: row %d has logits or a cross-entropy (%v) that overflow", ErrDiverged, n, C)
+}
+
 // errProgress marks the errors of Progress, after which the model keeps
 // the weights of the epochs done.
 var errProgress = errors.New("softmax: training stopped by Progress")
@@ -461,6 +690,100 @@ func (m *Model) trained(start *Model, X [][]float64, y []int, f []float64, eta f
 	}
 	return fmt.Errorf("%w: training ended with a mean cross-entropy of %.4g, worse than ln K = %.4g (guessing 1/K) and than the %.4g it started from: the learning rate %g is too large for these features (standardise them, or leave LearningRate 0 for 1/L); %s",
 		ErrDiverged, loss, guess, loss0, eta, kept)
+}
+
+// factors returns the factors f_n = w_n/w̄ of the weights w of N rows, w̄
+// their mean, or nil for nil or equal weights. The error wraps ErrShape
+// for a length other than N, and ErrValue for a negative, NaN or infinite
+// weight, or weights that are all 0.
+func factors(w []float64, N int) ([]float64, error) {
+	if w == nil {
+		return nil, nil
+	}
+	if len(w) != N {
+		return nil, fmt.Errorf("%w: %d sample weights for %d rows", ErrShape, len(w), N)
+	}
+	var wmax, s float64 // max_n w_n, and Σ_n w_n/wmax, which cannot overflow
+	for n, wn := range w {
+		if !(wn >= 0 && wn <= math.MaxFloat64) {
+			return nil, fmt.Errorf("%w: row %d has the sample weight %v, want a finite w ≥ 0", ErrValue, n, wn)
+		}
+		wmax = max(wmax, wn)
+	}
+	if wmax == 0 {
+		return nil, fmt.Errorf("%w: every sample weight is 0", ErrValue)
+	}
+	for _, wn := range w {
+		s += wn / wmax
+	}
+	if s == float64(N) {
+		return nil, nil // equal weights are no weights
+	}
+	f := make([]float64, N)
+	for n, wn := range w {
+		f[n] = float64(wn/wmax) * (float64(N) / s) // w_n/w̄, with w_n/wmax in [0, 1]: nothing underflows
+	}
+	return f, nil
+}
+
+// curvatures returns L_n = ½·f_n·(‖x_n‖² + 1) + λ for every row, and
+// L = ½·mean_n(f_n·(‖x_n‖² + 1)) + λ with each term divided by N as it is
+// added; or ErrValue for a NaN or ±Inf feature, or ErrConfig if L
+// overflows (1/L would be 0).
+func curvatures(X [][]float64, f []float64, lambda float64) (Ln []float64, L float64, err error) {
+	if !(lambda >= 0) || math.IsInf(lambda, 1) {
+		return nil, 0, fmt.Errorf("%w: L2 %v, want a finite λ ≥ 0", ErrConfig, lambda)
+	}
+	N := float64(len(X))
+	Ln = make([]float64, len(X))
+	var s float64 // mean_n(f_n·(‖x_n‖² + 1))
+	for n, x := range X {
+		q := 1.0 // ‖x_n‖² + 1
+		for _, xd := range x {
+			q += float64(xd * xd)
+		}
+		if err := finiteRow(n, x); q-q != 0 && err != nil {
+			return nil, 0, err
+		}
+		if f != nil {
+			q = float64(q * f[n])
+		}
+		Ln[n] = float64(q/2) + lambda
+		s += q / N
+	}
+	if L = float64(s/2) + lambda; math.IsInf(L, 1) {
+		return nil, 0, fmt.Errorf("%w: the default learning rate 1/L is 0, since L = ½·mean(‖x‖² + 1) + λ overflows: scale the features, or set LearningRate", ErrConfig)
+	}
+	return Ln, L, nil
+}
+
+// seedStream is the second word of the PCG state: Config.Seed picks the
+// first, so that every uint64 seed, 0 included, gives its own sequence.
+const seedStream = 0x736f66746d6178 // "softmax"
+
+// resolve returns the epochs and batch size of c for N rows, with the
+// defaults put in, or an error wrapping
+// ErrConfig for a field out of its range. Train checks the learning rate
+// further.
+func (c Config) resolve(N int) (epochs, batch int, err error) {
+	switch {
+	case !(c.LearningRate >= 0) || math.IsInf(c.LearningRate, 1):
+		return 0, 0, fmt.Errorf("%w: learning rate %v, want a finite η > 0, or 0 for the default", ErrConfig, c.LearningRate)
+	case c.Epochs < 0:
+		return 0, 0, fmt.Errorf("%w: %d epochs, want ≥ 1, or 0 for the default", ErrConfig, c.Epochs)
+	case c.BatchSize < 0:
+		return 0, 0, fmt.Errorf("%w: batch size %d, want ≥ 1, or 0 for 1", ErrConfig, c.BatchSize)
+	case !(c.Tolerance >= 0) || math.IsInf(c.Tolerance, 1):
+		return 0, 0, fmt.Errorf("%w: tolerance %v, want a finite ε ≥ 0, or 0 for the default", ErrConfig, c.Tolerance)
+	}
+	epochs, batch = c.Epochs, min(max(c.BatchSize, 1), N)
+	switch {
+	case epochs == 0 && c.ConstantRate:
+		epochs = DefaultEpochs
+	case epochs == 0:
+		epochs = math.MaxInt // the cap on work bounds it
+	}
+	return epochs, batch, nil
 }
 
 // absentBias is the bias Train gives a class that no row of positive
@@ -1104,251 +1427,6 @@ func cholSolve(L, v []float64, K int) {
 	}
 }
 
-// factors returns the factors f_n = w_n/w̄ of the weights w of N rows, w̄
-// their mean, or nil for nil or equal weights. The error wraps ErrShape
-// for a length other than N, and ErrValue for a negative, NaN or infinite
-// weight, or weights that are all 0.
-func factors(w []float64, N int) ([]float64, error) {
-	if w == nil {
-		return nil, nil
-	}
-	if len(w) != N {
-		return nil, fmt.Errorf("%w: %d sample weights for %d rows", ErrShape, len(w), N)
-	}
-	var wmax, s float64 // max_n w_n, and Σ_n w_n/wmax, which cannot overflow
-	for n, wn := range w {
-		if !(wn >= 0 && wn <= math.MaxFloat64) {
-			return nil, fmt.Errorf("%w: row %d has the sample weight %v, want a finite w ≥ 0", ErrValue, n, wn)
-		}
-		wmax = max(wmax, wn)
-	}
-	if wmax == 0 {
-		return nil, fmt.Errorf("%w: every sample weight is 0", ErrValue)
-	}
-	for _, wn := range w {
-		s += wn / wmax
-	}
-	if s == float64(N) {
-		return nil, nil // equal weights are no weights
-	}
-	f := make([]float64, N)
-	for n, wn := range w {
-		f[n] = float64(wn/wmax) * (float64(N) / s) // w_n/w̄, with w_n/wmax in [0, 1]: nothing underflows
-	}
-	return f, nil
-}
-
-// BalancedWeights returns the sample weights w_n = N/(K·N_{y_n}) of the N
-// labels y, K = classes and N_k the number of rows of class k: each class
-// present weighs N/K in all, as if the classes were equally common
-// (scikit-learn's "balanced"). The error wraps ErrEmpty for no labels, and
-// ErrLabel for a label outside [0, classes).
-func BalancedWeights(y []int, classes int) ([]float64, error) {
-	if len(y) == 0 {
-		return nil, ErrEmpty
-	}
-	count := make(map[int]int)
-	for n, label := range y {
-		if label < 0 || label >= classes {
-			return nil, fmt.Errorf("%w: row %d has label %d, want one in [0, %d)", ErrLabel, n, label, classes)
-		}
-		count[label]++
-	}
-	w := make([]float64, len(y))
-	for n, label := range y {
-		w[n] = float64(len(y)) / float64(classes) / float64(count[label])
-	}
-	return w, nil
-}
-
-// curvatures returns L_n = ½·f_n·(‖x_n‖² + 1) + λ for every row, and
-// L = ½·mean_n(f_n·(‖x_n‖² + 1)) + λ with each term divided by N as it is
-// added; or ErrValue for a NaN or ±Inf feature, or ErrConfig if L
-// overflows (1/L would be 0).
-func curvatures(X [][]float64, f []float64, lambda float64) (Ln []float64, L float64, err error) {
-	if !(lambda >= 0) || math.IsInf(lambda, 1) {
-		return nil, 0, fmt.Errorf("%w: L2 %v, want a finite λ ≥ 0", ErrConfig, lambda)
-	}
-	N := float64(len(X))
-	Ln = make([]float64, len(X))
-	var s float64 // mean_n(f_n·(‖x_n‖² + 1))
-	for n, x := range X {
-		q := 1.0 // ‖x_n‖² + 1
-		for _, xd := range x {
-			q += float64(xd * xd)
-		}
-		if err := finiteRow(n, x); q-q != 0 && err != nil {
-			return nil, 0, err
-		}
-		if f != nil {
-			q = float64(q * f[n])
-		}
-		Ln[n] = float64(q/2) + lambda
-		s += q / N
-	}
-	if L = float64(s/2) + lambda; math.IsInf(L, 1) {
-		return nil, 0, fmt.Errorf("%w: the default learning rate 1/L is 0, since L = ½·mean(‖x‖² + 1) + λ overflows: scale the features, or set LearningRate", ErrConfig)
-	}
-	return Ln, L, nil
-}
-
-// seedStream is the second word of the PCG state: Config.Seed picks the
-// first, so that every uint64 seed, 0 included, gives its own sequence.
-const seedStream = 0x736f66746d6178 // "softmax"
-
-// resolve returns the epochs and batch size of c for N rows, with the
-// defaults put in, or an error wrapping
-// ErrConfig for a field out of its range. Train checks the learning rate
-// further.
-func (c Config) resolve(N int) (epochs, batch int, err error) {
-	switch {
-	case !(c.LearningRate >= 0) || math.IsInf(c.LearningRate, 1):
-		return 0, 0, fmt.Errorf("%w: learning rate %v, want a finite η > 0, or 0 for the default", ErrConfig, c.LearningRate)
-	case c.Epochs < 0:
-		return 0, 0, fmt.Errorf("%w: %d epochs, want ≥ 1, or 0 for the default", ErrConfig, c.Epochs)
-	case c.BatchSize < 0:
-		return 0, 0, fmt.Errorf("%w: batch size %d, want ≥ 1, or 0 for 1", ErrConfig, c.BatchSize)
-	case !(c.Tolerance >= 0) || math.IsInf(c.Tolerance, 1):
-		return 0, 0, fmt.Errorf("%w: tolerance %v, want a finite ε ≥ 0, or 0 for the default", ErrConfig, c.Tolerance)
-	}
-	epochs, batch = c.Epochs, min(max(c.BatchSize, 1), N)
-	switch {
-	case epochs == 0 && c.ConstantRate:
-		epochs = DefaultEpochs
-	case epochs == 0:
-		epochs = math.MaxInt // the cap on work bounds it
-	}
-	return epochs, batch, nil
-}
-
-// MeanStd returns the mean μ_d and the population deviation σ_d of each
-// feature d over the rows of X, a training set, for [Standardize] and
-// [Model.Fold]:
-//
-//	μ_d = (1/N)·Σ_n x_nd,   σ_d = √((1/N)·Σ_n (x_nd − μ_d)²)
-//
-// A constant column gets μ_d = x_1d exactly and σ_d = 1. The error wraps
-// ErrEmpty for no rows, ErrShape for ragged rows, and ErrValue for a NaN
-// or ±Inf feature, or a deviation that is 0 or overflows in float64
-// (differences beyond about 1e154 or below about 1e-154).
-func MeanStd(X [][]float64) (mu, sigma []float64, err error) {
-	if len(X) == 0 {
-		return nil, nil, ErrEmpty
-	}
-	N, D := float64(len(X)), len(X[0])
-	mu, sigma = make([]float64, D), make([]float64, D)
-	constant := make([]bool, D)
-	for d := range constant {
-		constant[d] = true
-	}
-	for n, x := range X {
-		if len(x) != D {
-			return nil, nil, fmt.Errorf("%w: row %d has %d features, want %d as in row 0", ErrShape, n, len(x), D)
-		}
-		if err := finiteRow(n, x); err != nil {
-			return nil, nil, err
-		}
-		for d, xd := range x {
-			mu[d] += xd / N // each term divided first, so that the sum cannot overflow
-			constant[d] = constant[d] && xd == X[0][d]
-		}
-	}
-	for _, x := range X {
-		for d, xd := range x {
-			e := xd - mu[d]
-			sigma[d] += float64(e*e) / N
-		}
-	}
-	for d, v := range sigma {
-		switch {
-		case constant[d]:
-			mu[d], sigma[d] = X[0][d], 1
-		default:
-			sigma[d] = math.Sqrt(v)
-		}
-		if !(sigma[d] > 0 && sigma[d] <= math.MaxFloat64) {
-			return nil, nil, fmt.Errorf("%w: the deviation of feature %d is %v: its values differ by too much or too little for a float64", ErrValue, d, sigma[d])
-		}
-	}
-	return mu, sigma, nil
-}
-
-// Standardize writes x'_nd = (x_nd − μ_d)/σ_d for the rows of X into dst
-// and returns dst, with μ and σ from [MeanStd] on the training rows: the
-// same serve every new row. A NaN or ±Inf feature gives NaN or ±Inf, which
-// Train and Loss report. The error wraps ErrShape for a row without
-// len(mu) features, and ErrValue for a finite feature whose x' is not
-// finite (a σ_d of 0, say); dst may then hold some rows. A nil dst is
-// allocated as len(X) rows from one array; otherwise Standardize does not
-// allocate, and dst may be X. It panics if len(sigma) != len(mu), or if
-// dst is not nil and not len(X) rows of len(mu).
-func Standardize(dst, X [][]float64, mu, sigma []float64) ([][]float64, error) {
-	D := len(mu)
-	if len(sigma) != D {
-		panic(fmt.Sprintf("softmax: Standardize length mismatch: len(sigma) = %d, want len(mu) = %d", len(sigma), D))
-	}
-	for n, x := range X {
-		if len(x) != D {
-			return dst, fmt.Errorf("%w: row %d has %d features, want %d", ErrShape, n, len(x), D)
-		}
-	}
-	dst = useRows(dst, len(X), D, "Standardize")
-	for n, x := range X {
-		for d, xd := range x {
-			v := (xd - mu[d]) / sigma[d]
-			if v-v != 0 && xd-xd == 0 {
-				return dst, fmt.Errorf("%w: row %d, feature %d: (%v − %v)/%v is %v", ErrValue, n, d, xd, mu[d], sigma[d], v)
-			}
-			dst[n][d] = v
-		}
-	}
-	return dst, nil
-}
-
-// Fold rewrites a model trained on features standardised with μ and σ as
-// the same model on the raw features, so that it takes raw rows:
-//
-//	W_raw[k][d] = W[k][d]/σ_d,   b_raw[k] = b[k] − Σ_d W_raw[k][d]·μ_d
-//
-// since w_kᵀx' + b_k = Σ_d W[k][d]·(x_d − μ_d)/σ_d + b_k = W_raw[k]ᵀx + b_raw[k],
-// to rounding. It refuses with an error wrapping ErrValue, leaving the
-// model as it was, if a μ_d is not finite or a σ_d is not a finite number
-// above 0, or if the raw model would not be finite (σ_d = 1e-310, say). It
-// allocates K numbers. It panics if the model is not K×D with K ≥ 2, or if
-// len(mu) or len(sigma) is not D.
-func (m *Model) Fold(mu, sigma []float64) error {
-	m.mustShape()
-	D := m.Features()
-	if len(mu) != D || len(sigma) != D {
-		panic(fmt.Sprintf("softmax: Fold length mismatch: len(mu) = %d, len(sigma) = %d, want %d features", len(mu), len(sigma), D))
-	}
-	for d := range mu {
-		if mu[d]-mu[d] != 0 || !(sigma[d] > 0 && sigma[d] <= math.MaxFloat64) {
-			return fmt.Errorf("%w: Fold with mu[%d] = %v and sigma[%d] = %v, want a finite μ and a finite σ > 0", ErrValue, d, mu[d], d, sigma[d])
-		}
-	}
-	b := append([]float64(nil), m.B...) // b_raw, kept apart until all is known to be finite
-	for k, wk := range m.W {
-		for d, w := range wk {
-			wr := w / sigma[d]          // W_raw[k][d] = W[k][d]/σ_d
-			b[k] -= float64(wr * mu[d]) // b_raw[k] = b[k] − Σ_d W_raw[k][d]·μ_d
-			if wr-wr != 0 {
-				return fmt.Errorf("%w: Fold would make the weight W[%d][%d] = %v/%v overflow", ErrValue, k, d, w, sigma[d])
-			}
-		}
-		if b[k]-b[k] != 0 {
-			return fmt.Errorf("%w: Fold would make the bias B[%d] %v", ErrValue, k, b[k])
-		}
-	}
-	for _, wk := range m.W {
-		for d := range wk {
-			wk[d] /= sigma[d]
-		}
-	}
-	copy(m.B, b)
-	return nil
-}
-
 // rows holds the examples that a pass runs over, with what it reads and
 // writes for each of them: the operands of a team's loops. A Step of the
 // user's takes one from a pool; Train and its solver keep their own.
@@ -1462,67 +1540,6 @@ func (r *rows) failed() int {
 		}
 	}
 	return -1
-}
-
-// guard returns nil if the step at learning rate η
-// cannot overflow, and otherwise a copy of the model to put back if it
-// does. With ζ the largest |z_nk| of the batch before the step, β the
-// largest |b_k| and R² the largest ‖x_n‖²: each change of a weight or bias
-// is a product a·x with |a| ≤ η/|S| and |x| ≤ max(R, 1), so none
-// overflows if (η/|S|)·max(R, 1) < 2⁹⁶⁹, as MaxFloat64 + 2⁹⁶⁹ rounds to
-// MaxFloat64; and with ρ = 1 − ηλ, |ρ| < 1, the logits after the step are
-//
-//	z'_nk = ρ·(z_nk − b_k) + b'_k − Σ_m a_mk·(x_mᵀx_n + 1),   |z'_nk| ≤ ζ + 2β + η·(R² + 2)
-//
-// so below 2⁹⁰⁰ they and the losses, at most 2·max|z'| + log K, stay far
-// from overflow. The bound is for exact arithmetic: it misses only a
-// model whose products w_kd·x_nd, or their running sums, come within a
-// factor 1 − 2⁻¹⁰⁰ of the float64 range before the step.
-func (r *rows) guard(lr float64) *Model {
-	var zeta, beta, R2 float64
-	for _, zn := range r.zmax {
-		zeta = max(zeta, zn)
-	}
-	for _, bk := range r.th.B {
-		beta = max(beta, math.Abs(bk))
-	}
-	for _, x := range r.X {
-		var q float64
-		for _, xd := range x {
-			q += float64(xd * xd)
-		}
-		R2 = max(R2, q)
-	}
-	if lr/float64(len(r.X))*max(math.Sqrt(R2), 1) < 0x1p969 && zeta+2*beta+lr*(R2+2) < 0x1p900 {
-		return nil
-	}
-	return r.th.Clone()
-}
-
-// usable reports whether the batch's logits and losses are finite now.
-func (r *rows) usable() bool {
-	K := r.th.Classes()
-	r.th.logitsRows(r.Z, r.X)
-	for n, label := range r.y {
-		z := r.Z[n*K : (n+1)*K]
-		if C := CrossEntropy(z, label); !allFinite(z) || C-C != 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// notFinite returns the error of a step whose example n, x, has logits or
-// a loss C that are not finite: ErrValue if x or the model holds a NaN or
-// ±Inf, and otherwise ErrDiverged.
-func (m *Model) notFinite(n int, x []float64, C float64) error {
-	if err := finiteRow(n, x); err != nil {
-		return err
-	}
-	if err := m.checkWeights(); err != nil {
-		return err
-	}
-	return fmt.Errorf("%w: row %d has logits or a cross-entropy (%v) that overflow", ErrDiverged, n, C)
 }
 
 // The weights are updated in tiles of at most tileRows rows by tileCols
@@ -1640,21 +1657,4 @@ func sub2Each4(v, w []float64, rho, a0, a1, a2, a3, b0, b1, b2, b3 float64, x0, 
 		v[d] = float64(rho*v[d]) - float64(a0*x0d) - float64(a1*x1d) - float64(a2*x2d) - float64(a3*x3d)
 		w[d] = float64(rho*w[d]) - float64(b0*x0d) - float64(b1*x1d) - float64(b2*x2d) - float64(b3*x3d)
 	}
-}
-
-// checkRates returns an error wrapping ErrConfig unless the learning rate
-// η and the weight decay λ can give a finite descent: 0 < η < ∞,
-// 0 ≤ λ < ∞ and ηλ < 2. Each step multiplies W by 1 − ηλ, and
-// |1 − ηλ| ≥ 1 once ηλ ≥ 2: the penalty no longer shrinks the weights,
-// and beyond 2 it makes them grow geometrically.
-func checkRates(lr, lambda float64) error {
-	switch {
-	case !(lr > 0) || math.IsInf(lr, 1):
-		return fmt.Errorf("%w: learning rate %v, want a finite η > 0", ErrConfig, lr)
-	case !(lambda >= 0) || math.IsInf(lambda, 1):
-		return fmt.Errorf("%w: L2 %v, want a finite λ ≥ 0", ErrConfig, lambda)
-	case lr*lambda >= 2:
-		return fmt.Errorf("%w: learning rate %v and L2 %v give ηλ = %v, want ηλ < 2 (each step multiplies W by 1 − ηλ)", ErrConfig, lr, lambda, lr*lambda)
-	}
-	return nil
 }
