@@ -86,8 +86,8 @@ func Example_iris() {
 		return
 	}
 	// Minimise J = mean cross-entropy + (λ/2)·‖W‖² with the defaults:
-	// variance-reduced steps until the largest entry of ∂J/∂θ is at most
-	// 1e-6; a fixed seed, so that the run can be repeated exactly.
+	// Newton steps until ‖∂J/∂W‖²/(2λ), which bounds J − J*, is at most
+	// 1e-6·J.
 	m := softmax.New(3, 4) // K = 3 species, D = 4 measurements
 	if _, err := m.Train(Xs, ytrain, softmax.Config{L2: 0.01, Seed: 1}); err != nil {
 		fmt.Println(err)

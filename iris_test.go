@@ -226,9 +226,9 @@ func TestLearnIris(t *testing.T) {
 	var r strings.Builder
 	fmt.Fprintf(&r, "Training softmax regression on Fisher's iris data (testdata/iris.csv):\n")
 	fmt.Fprintf(&r, "150 flowers, D = 4 measurements, K = 3 species; standardised features;\n")
-	fmt.Fprintf(&r, "Train with its defaults: variance-reduced steps of one row at η = 1/L, measuring J and its\n")
-	fmt.Fprintf(&r, "gradient after each epoch, until max |∂J/∂θ| ≤ %g; λ = %v, seed 1.\n\n", softmax.DefaultTolerance, irisLambda)
-	fmt.Fprintf(&r, "  epoch   objective J = mean cross-entropy + (λ/2)·‖W‖²\n")
+	fmt.Fprintf(&r, "Train with its defaults: Newton's method, conjugate gradients on Hessian-vector products,\n")
+	fmt.Fprintf(&r, "measuring J after each step, until ‖∂J/∂W‖²/(2λ) ≤ %g·J certifies J − J*; λ = %v.\n\n", softmax.DefaultTolerance, irisLambda)
+	fmt.Fprintf(&r, "   step   objective J = mean cross-entropy + (λ/2)·‖W‖²\n")
 	m := softmax.New(3, 4)
 	fmt.Fprintf(&r, "      0   %.6f   (zero weights: every p_k = 1/3, J = ln 3)\n", objective(t, m, Xs, y, irisLambda))
 	var first, last float64
@@ -249,7 +249,7 @@ func TestLearnIris(t *testing.T) {
 		t.Fatal(err)
 	}
 	gap := last/irisOptimumStd - 1
-	fmt.Fprintf(&r, "  %5d   %.6f   (converged %v: max |∂J/∂θ| = %.2g)\n", epochs, last, res.Converged, res.Gradient)
+	fmt.Fprintf(&r, "  %5d   %.6f   (converged %v: J − J* ≤ %.2g)\n", epochs, last, res.Converged, res.Gap)
 	fmt.Fprintf(&r, "\nfinal J = %.6f; the optimum is J* = %.6f (testdata/README.md): %.4f%% above it\n", last, irisOptimumStd, 100*gap)
 
 	var confusion [3][3]int // [true species][predicted species]

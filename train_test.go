@@ -379,7 +379,7 @@ func TestBatchGradient(t *testing.T) {
 
 // TestTrainAllocs checks that Train allocates its scratch once per call:
 // the count does not grow with the number of examples, epochs or steps, on
-// one goroutine (AllocsPerRun sets GOMAXPROCS to 1) and with a crew that
+// one goroutine (AllocsPerRun sets GOMAXPROCS to 1) and with a team that
 // shares the steps, whose steps allocate nothing either.
 func TestTrainAllocs(t *testing.T) {
 	if raceEnabled {
@@ -420,24 +420,31 @@ func TestTrainAllocs(t *testing.T) {
 			}
 		}
 	}
-	// With a crew: two more epochs of 63 shared steps each add nothing.
+	// With a team: two more Newton steps, or two more epochs of the plain
+	// loop of 63 shared steps each, add nothing.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	defer func(f func() int) { numCPU = f }(numCPU)
 	numCPU = func() int { return 2 }
 	X, y := randData(rng, 2000, 100, 10)
-	mallocs := func(epochs int) uint64 {
-		var before, after runtime.MemStats
-		m := New(10, 100)
-		runtime.ReadMemStats(&before)
-		if _, err := m.Train(X, y, Config{Epochs: epochs, BatchSize: 32, L2: 1e-3, Tolerance: 1e-300}); err != nil {
-			t.Fatal(err)
+	for _, c := range []Config{
+		{BatchSize: 32, L2: 1e-3, Tolerance: 1e-300},
+		{LearningRate: 0.01, ConstantRate: true, BatchSize: 32, L2: 1e-3},
+	} {
+		mallocs := func(epochs int) uint64 {
+			var before, after runtime.MemStats
+			m := New(10, 100)
+			c.Epochs = epochs
+			runtime.ReadMemStats(&before)
+			if _, err := m.Train(X, y, c); err != nil {
+				t.Fatal(err)
+			}
+			runtime.ReadMemStats(&after)
+			return after.Mallocs - before.Mallocs
 		}
-		runtime.ReadMemStats(&after)
-		return after.Mallocs - before.Mallocs
-	}
-	one, three := mallocs(1), mallocs(3)
-	if three > one+10 {
-		t.Errorf("Train with a crew: %d allocations for 3 epochs, %d for 1: its 126 more steps allocate", three, one)
+		one, three := mallocs(1), mallocs(3)
+		if three > one+10 {
+			t.Errorf("Train with a team, ConstantRate %v: %d allocations for 3 steps or epochs, %d for 1: the 2 more allocate", c.ConstantRate, three, one)
+		}
 	}
 }
 
@@ -620,7 +627,7 @@ func TestTrainPlain(t *testing.T) {
 
 // TestTrainCores checks that the number of cores changes nothing: the
 // same seed gives bit-identical weights, and Loss the same number, with
-// GOMAXPROCS 1, 2, 3 and 16, and crews of as many goroutines (numCPU is
+// GOMAXPROCS 1, 2, 3 and 16, and teams of as many goroutines (numCPU is
 // set high, so that a 2-core machine tries them too).
 func TestTrainCores(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
@@ -861,7 +868,7 @@ func TestTrainCertificate(t *testing.T) {
 // multiples of any unroll width, batches of every size up to 9 and one
 // large enough to be shared between goroutines, with and without the
 // penalty, on 1, 2 and 16 cores (numCPU is set high, so that a 2-core
-// machine forms the crews too). StepPlain in turn agrees with refStep,
+// machine forms the teams too). StepPlain in turn agrees with refStep,
 // the gradient-then-step built from Model.Gradient, to 1e-12.
 func TestStep(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
@@ -1236,7 +1243,7 @@ func goroutinesLeft(before int) int {
 	return runtime.NumGoroutine() - before
 }
 
-// TestTrainLeavesNoGoroutine checks that Train stops its crew on every way
+// TestTrainLeavesNoGoroutine checks that Train stops its team on every way
 // out: done, ErrStop, an error of Progress, an error of its own, and a
 // panic in Progress.
 func TestTrainLeavesNoGoroutine(t *testing.T) {

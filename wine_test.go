@@ -221,7 +221,7 @@ func TestLearnWine(t *testing.T) {
 	}
 	gap := J/wineOptimumTrain - 1
 	t.Logf("wine: %d rows to train on, %d to test; features standardised with the training part's means and deviations", len(Xtrain), len(Xtest))
-	t.Logf("Train with the defaults (variance-reduced steps at η = 1/L, until max |∂J/∂θ| ≤ 1e-6), λ = %g: %d epochs", wineLambda, epochs)
+	t.Logf("Train with the defaults (Newton's method, until ‖∂J/∂W‖²/(2λ) ≤ 1e-6·J), λ = %g: %d steps", wineLambda, epochs)
 	t.Logf("training J = %.6f; its optimum is J* = %.6f (testdata/README.md): %.2g above it", J, wineOptimumTrain, gap)
 	t.Logf("test accuracy on the raw rows, through the folded model: %.4f (%d of %d)", float64(right)/float64(len(Xtest)), right, len(Xtest))
 	if gap < -1e-9 || gap > 0.005 {
