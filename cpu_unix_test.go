@@ -42,7 +42,7 @@ func TestTrainIdleInProgress(t *testing.T) {
 	numCPU = func() int { return 4 }
 	X, y := randData(rand.New(rand.NewPCG(51, 51)), 256, 300, 10)
 	var used []time.Duration
-	_, err := New(10, 300).Train(X, y, Config{Epochs: 3, BatchSize: 32, L2: 1e-3, Progress: func(int, float64) error {
+	_, err := New(10, 300).Train(X, y, Config{LearningRate: 0.01, ConstantRate: true, Epochs: 3, BatchSize: 32, L2: 1e-3, Progress: func(int, float64) error {
 		time.Sleep(settle)
 		c0 := cpuTime(t)
 		time.Sleep(100 * time.Millisecond)
