@@ -532,13 +532,13 @@ func checkRates(lr, lambda float64) error {
 	return nil
 }
 
-// guard returns nil if the step at learning rate η
-// cannot overflow, and otherwise a copy of the model to put back if it
-// does. With ζ the largest |z_nk| of the batch before the step, β the
-// largest |b_k| and R² the largest ‖x_n‖²: each change of a weight or bias
-// is a product a·x with |a| ≤ η/|S| and |x| ≤ max(R, 1), so none
-// overflows if (η/|S|)·max(R, 1) < 2⁹⁶⁹, as MaxFloat64 + 2⁹⁶⁹ rounds to
-// MaxFloat64; and with ρ = 1 − ηλ, |ρ| < 1, the logits after the step are
+// guard returns nil if the step at learning rate η cannot overflow, and
+// otherwise a copy of the model to put back if it does. With ζ the
+// largest |z_nk| of the batch before the step, β the largest |b_k| and R²
+// the largest ‖x_n‖²: each change of a weight or bias is a product a·x
+// with |a| ≤ η/|S| and |x| ≤ max(R, 1), so none overflows if
+// (η/|S|)·max(R, 1) < 2⁹⁶⁹, as MaxFloat64 + 2⁹⁶⁹ rounds to MaxFloat64;
+// and with ρ = 1 − ηλ, |ρ| < 1, the logits after the step are
 //
 //	z'_nk = ρ·(z_nk − b_k) + b'_k − Σ_m a_mk·(x_mᵀx_n + 1),   |z'_nk| ≤ ζ + 2β + η·(R² + 2)
 //
