@@ -1005,6 +1005,11 @@ func newTeam(work, least int) *team {
 	return t
 }
 
+// rowGrain returns the rows in a part of a pass over N rows: a multiple of
+// three, as logitsRows takes them, and about N/16, so that the parts are
+// few and long, and two goroutines seldom write the same cache line.
+func rowGrain(N int) int { return 3 * ((N + 47) / 48) }
+
 // goroutines returns the number of goroutines of t, 1 for the caller alone.
 func (t *team) goroutines() int {
 	if t == nil {

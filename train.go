@@ -481,7 +481,7 @@ func (m *Model) step(r *rows, lr, lambda float64, t *team, guard bool) (float64,
 	}
 	r.th = m
 	r.Z, r.C, r.zmax = grow(r.Z, N*K), grow(r.C, N), grow(r.zmax, N)
-	t.loop(forwardPass, r, N, 3) // C_n and p_n − t_n, from the weights before the step
+	t.loop(forwardPass, r, N, rowGrain(N)) // C_n and p_n − t_n, from the weights before the step
 	if n := r.failed(); n >= 0 {
 		return 0, m.notFinite(n, X[n], r.C[n])
 	}
@@ -949,7 +949,7 @@ func (m *Model) trainVR(s *solver, Ln []float64, eta1 float64, epochs, batch int
 		copy(mu.B, s.g.B)
 		s.pass()
 		s.th = mu0
-		s.t.loop(logitsPass, &s.rows, N, 3)
+		s.t.loop(logitsPass, &s.rows, N, rowGrain(N))
 		s.Z, u = u, s.Z
 		s.P, pt = pt, s.P
 		m.copyTo(best)
@@ -1046,7 +1046,7 @@ func (m *Model) vrStep(r *rows, ta, rq []float64, eta, lambda float64, mu *Model
 	N, K := len(r.X), m.Classes()
 	r.th = m
 	r.Z, r.C, r.zmax = grow(r.Z, N*K), grow(r.C, N), grow(r.zmax, N)
-	t.loop(forwardPass, r, N, 3) // p_n − t_n
+	t.loop(forwardPass, r, N, rowGrain(N)) // p_n − t_n
 	for k := range m.B {
 		m.B[k] -= float64(eta * mu.B[k])
 	}
@@ -1099,7 +1099,7 @@ func (s *solver) pass() { s.work += float64(s.N) * float64(s.K) * float64(s.D+1)
 func (s *solver) objective(th *Model) (J, loss float64) {
 	s.pass()
 	s.th = th
-	s.t.loop(forwardPass, &s.rows, s.N, 3)
+	s.t.loop(forwardPass, &s.rows, s.N, rowGrain(s.N))
 	s.P, s.Z = s.Z, s.P // p_n − t_n, and then p_n:
 	for n, label := range s.y {
 		s.P[n*s.K+label]++
@@ -1153,7 +1153,7 @@ func (s *solver) gradient(g, th *Model) {
 func (s *solver) hessian(out, v *Model) {
 	s.pass()
 	s.th = v
-	s.t.loop(hessianPass, &s.rows, s.N, 3)
+	s.t.loop(hessianPass, &s.rows, s.N, rowGrain(s.N))
 	s.accumulate(out, v)
 }
 
@@ -1293,7 +1293,7 @@ func (s *solver) polish(th *Model) {
 	s.pass()
 	s.th = &Model{W: th.W, B: s.bd} // W·x_n: biases 0
 	clear(s.bd)
-	s.t.loop(logitsPass, &s.rows, s.N, 3)
+	s.t.loop(logitsPass, &s.rows, s.N, rowGrain(s.N))
 	b, best := th.B, math.Inf(1)
 	trial := s.bH[:K] // free until biasStep
 	for range 50 {
