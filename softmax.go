@@ -151,6 +151,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -937,25 +938,30 @@ func notFiniteRow(n int, x []float64, v float64) error {
 // grain, never on the number of goroutines, and neither does what a part
 // computes: the results are the same bits on any number of cores. The
 // caller and the helpers it wakes take the parts in turn from one
-// counter, so that a helper that has lost its core delays only the part
-// it holds; the caller then waits until each has found no part left,
-// spinning for at most spinBound and then parked on a channel, its core
-// free to run them. A panic in a part is
-// recovered, the parts not yet begun are skipped, and loop panics with
-// the first value on the caller; the team can run further loops. Between
-// loops a helper spins for at most spinBound, watching for the next, and
-// then parks on its channel; rest parks them at once, so that none spins
-// while the caller runs user code (Progress).
+// counter, which holds the loop's number with the next part: a helper
+// that has lost its core delays only the part it holds, and one that
+// wakes late finds the loop's parts taken. The caller waits for the parts
+// taken, spinning for at most spinBound and then parked. A panic in a
+// part is recovered, and loop panics with the first value on the caller
+// once every part is done; the team can run further loops. Between loops
+// a helper spins for at most spinBound, watching for the next, and then
+// parks on its channel; rest parks them at once, so that none spins while
+// the caller runs user code (Progress).
 type team struct {
-	n                   int // goroutines, the caller included
-	op                  int // the loop in progress: its pass, operands and parts
-	r                   *rows
-	items, grain, parts int
-	next                atomic.Int64 // the next part to take
-	left                atomic.Int64 // the helpers still at the loop
-	h                   []helper     // h[g] for helper g ≥ 1
-	done                chan any     // a helper's end of a loop (nil, or a panic's value), and its exit
-	resting             atomic.Bool  // helpers park at once
+	n            int // goroutines, the caller included
+	op           int // the loop in progress: its pass, operands and parts
+	r            *rows
+	items, grain int
+	state        atomic.Uint64 // the loop's number<<32 | its number of parts
+	next         atomic.Uint64 // the loop's number<<32 | the next part to take
+	left         atomic.Int64  // the loop's parts not yet done
+	h            []helper      // h[g] for helper g ≥ 1
+	waiting      atomic.Bool   // the caller is parked on wake
+	wake         chan struct{} // the caller's, for the last part done
+	done         chan struct{} // a helper's exit
+	resting      atomic.Bool   // helpers park at once
+	mu           sync.Mutex    // guards panicked
+	panicked     any
 }
 
 // A helper is the state of one helper goroutine between loops, and the
@@ -997,7 +1003,7 @@ func newTeam(work, least int) *team {
 	if n < 2 {
 		return nil
 	}
-	t := &team{n: n, h: make([]helper, n), done: make(chan any, n)}
+	t := &team{n: n, h: make([]helper, n), wake: make(chan struct{}, 1), done: make(chan struct{}, n)}
 	for g := 1; g < n; g++ {
 		t.h[g].wake = make(chan struct{})
 		go t.help(g)
@@ -1025,28 +1031,34 @@ func (t *team) loop(op int, r *rows, size, grain int) {
 		r.part(op, 0, 0, size)
 		return
 	}
-	t.op, t.r, t.items, t.grain, t.parts = op, r, size, grain, parts
-	t.next.Store(0)
+	loop := t.state.Load()>>32 + 1
+	t.op, t.r, t.items, t.grain = op, r, size, grain
+	t.left.Store(int64(parts))
+	t.next.Store(loop << 32)
+	t.state.Store(loop<<32 | uint64(parts))
 	t.resting.Store(false)
-	helpers := min(t.n, parts) - 1
-	t.left.Store(int64(helpers))
-	for g := 1; g <= helpers; g++ {
+	for g := 1; g < min(t.n, parts); g++ {
 		t.set(g, woken)
 	}
-	first := t.work(0)
+	t.work(0)
 	start := time.Now()
-	for i := 1; t.left.Load() != 0; i++ { // bounded: then it parks on done
+	for i := 1; t.left.Load() != 0; i++ { // bounded: then it parks on wake
 		if i%64 == 0 && time.Since(start) > spinBound {
 			break
 		}
 	}
-	for range helpers {
-		if v := <-t.done; first == nil {
-			first = v
+	if t.left.Load() != 0 {
+		t.waiting.Store(true)
+		if t.left.Load() != 0 || !t.waiting.CompareAndSwap(true, false) {
+			<-t.wake // the last part's do has cleared waiting, and sends
 		}
 	}
-	if first != nil {
-		panic(first)
+	t.mu.Lock()
+	v := t.panicked
+	t.panicked = nil
+	t.mu.Unlock()
+	if v != nil {
+		panic(v)
 	}
 }
 
@@ -1057,21 +1069,38 @@ func (t *team) set(g int, state int32) {
 	}
 }
 
-// work takes the parts of the loop in progress for goroutine g until none
-// is left, and returns the value of a panic in one, or nil.
-func (t *team) work(g int) (panicked any) {
+// work takes the parts of the loop in progress, as goroutine g, until
+// none is left, or the loop is over.
+func (t *team) work(g int) {
+	state := t.state.Load()
+	loop, parts := state>>32, uint32(state)
+	for {
+		v := t.next.Load()
+		if v>>32 != loop || uint32(v) >= parts {
+			return
+		}
+		if t.next.CompareAndSwap(v, v+1) {
+			t.do(g, int(uint32(v)))
+		}
+	}
+}
+
+// do runs part p as goroutine g, recovering a panic, and counts it done,
+// waking the caller after the last part if it is parked.
+func (t *team) do(g, p int) {
 	defer func() {
-		if panicked = recover(); panicked != nil {
-			t.next.Store(int64(t.parts)) // skip the parts not yet begun
+		if v := recover(); v != nil {
+			t.mu.Lock()
+			if t.panicked == nil {
+				t.panicked = v
+			}
+			t.mu.Unlock()
+		}
+		if t.left.Add(-1) == 0 && t.waiting.CompareAndSwap(true, false) {
+			t.wake <- struct{}{}
 		}
 	}()
-	for {
-		p := int(t.next.Add(1) - 1)
-		if p >= t.parts {
-			return nil
-		}
-		t.r.part(t.op, g, p*t.grain, min((p+1)*t.grain, t.items))
-	}
+	t.r.part(t.op, g, p*t.grain, min((p+1)*t.grain, t.items))
 }
 
 // help is helper g: idle, it spins until it is woken, for at most
@@ -1088,14 +1117,11 @@ func (t *team) help(g int) {
 				}
 			}
 		}
-		if h.state.Load() == stopped {
-			t.done <- nil
+		if !h.state.CompareAndSwap(woken, idle) { // stopped
+			t.done <- struct{}{}
 			return
 		}
-		v := t.work(g)
-		h.state.Store(idle)
-		t.done <- v // buffered: the helper goes on at once
-		t.left.Add(-1)
+		t.work(g)
 	}
 }
 
