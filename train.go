@@ -224,8 +224,9 @@ func LearningRate(X [][]float64, batch int, lambda float64) (float64, error) {
 // conditioning of H but not with N, and the steps converge quadratically.
 //
 // Above 2²⁴, SVRG (Johnson and Zhang, 2013): steps on BatchSize rows drawn
-// with probabilities q_n ∝ ½ + ½·f_n·(‖x_n‖² + 1)/mean(…), each corrected
-// by the exact gradient μ = ∇J(W̃) − λ·W̃ at a snapshot W̃:
+// with probabilities q_n = ½/N + ½·L_n/Σ_m L_m, L_n = ½·f_n·(‖x_n‖² + 1) + λ
+// the curvature of row n, each corrected by the exact gradient
+// μ = ∇J(W̃) − λ·W̃ at a snapshot W̃:
 //
 //	W ← W − η·(μ + λ·W + Σ_{n∈S} f_n·(p_n − p̃_n)·x_nᵀ/(|S|·N·q_n))
 //
