@@ -807,23 +807,23 @@ func (m *Model) trainDefault(X [][]float64, y []int, f, Ln []float64, eta1 float
 	for n, label := range y {
 		has[label] = has[label] || f == nil || f[n] > 0
 	}
-	sub, ys := &Model{}, make([]int, len(y))
-	for k := range has {
-		if !has[k] {
-			clear(m.W[k])
-			m.B[k] = absentBias
-			continue
+	sub, ys := m, y // m itself where every class is present: Progress reads it
+	if slices.Contains(has, false) {
+		sub, ys = &Model{}, make([]int, len(y))
+		for k := range has {
+			if !has[k] {
+				clear(m.W[k])
+				m.B[k] = absentBias
+				continue
+			}
+			index[k] = len(sub.W)
+			sub.W, sub.B = append(sub.W, m.W[k]), append(sub.B, m.B[k])
 		}
-		index[k] = len(sub.W)
-		sub.W, sub.B = append(sub.W, m.W[k]), append(sub.B, m.B[k])
-	}
-	for n, label := range y {
-		ys[n] = index[label] // a row of an absent class has weight 0
+		for n, label := range y {
+			ys[n] = index[label] // a row of an absent class has weight 0
+		}
 	}
 	present := len(sub.W)
-	if present == K { // m itself, which Progress reads
-		sub, ys = m, y
-	}
 	res := Result{Objective: math.NaN(), Gradient: math.NaN(), Gap: math.NaN()}
 	if present < 2 { // J falls towards 0 as the one bias grows: no minimum
 		if present == 1 {
@@ -833,21 +833,22 @@ func (m *Model) trainDefault(X [][]float64, y []int, f, Ln []float64, eta1 float
 	} else {
 		s := newSolver(X, ys, f, c.L2, present, D)
 		defer s.t.stop()
-		if J, _ := s.objective(sub); J-J != 0 {
+		J, loss := s.objective(sub)
+		if J-J != 0 {
 			return res, fmt.Errorf("%w: the logits or the loss of the model it starts from overflow on X", ErrValue)
 		}
 		var err error
 		if len(X)*present*(D+1) <= newtonPass {
-			res, err = sub.newton(s, c, epochs)
+			res, err = sub.newton(s, J, loss, c, epochs)
 		} else {
-			res, err = sub.trainVR(s, Ln, eta1, epochs, batch, c)
+			res, err = sub.trainVR(s, J, loss, Ln, eta1, epochs, batch, c)
 		}
 		if err != nil {
 			return res, err
 		}
 	}
 	for k, i := range index {
-		if has[k] {
+		if has[k] && sub != m {
 			m.B[k] = sub.B[i]
 		}
 	}
@@ -858,8 +859,8 @@ func (m *Model) trainDefault(X [][]float64, y []int, f, Ln []float64, eta1 float
 // solves H·v = −∇J by conjugate gradients, preconditioned by the change
 // to standardised features (precondition), and takes the longest step
 // t·v of t = 1, ½, ¼, … that lowers J by at least 10⁻⁴·t·∇Jᵀv (Armijo).
-// s has measured J at m.
-func (m *Model) newton(s *solver, c Config, epochs int) (Result, error) {
+// s has measured J and the mean cross-entropy, loss, at m.
+func (m *Model) newton(s *solver, J, loss float64, c Config, epochs int) (Result, error) {
 	K, D := s.K, s.D
 	v, r, d, Hd, z, trial := New(K, D), New(K, D), New(K, D), New(K, D), New(K, D), New(K, D)
 	g := s.g
@@ -867,7 +868,6 @@ func (m *Model) newton(s *solver, c Config, epochs int) (Result, error) {
 		s.mu, s.sig = make([]float64, D), make([]float64, D)
 		fill(s.sig, 1)
 	}
-	J, loss := s.objective(m)
 	s.gradient(g, m)
 	res := Result{}
 	for {
@@ -932,16 +932,16 @@ func (m *Model) newton(s *solver, c Config, epochs int) (Result, error) {
 
 // trainVR is SVRG (see Train), the rows drawn with q_n ∝ ½ + ½·L_n/L, at
 // steps that start at |S|·η₁ and halve after each epoch that does not
-// lower J, down to η₁; it stops on the certificate of s.
-func (m *Model) trainVR(s *solver, Ln []float64, eta1 float64, epochs, batch int, c Config) (Result, error) {
+// lower J, down to η₁; it stops on the certificate of s, which has
+// measured J and the mean cross-entropy, loss, at m.
+func (m *Model) trainVR(s *solver, J, loss float64, Ln []float64, eta1 float64, epochs, batch int, c Config) (Result, error) {
 	N, K, D, lambda := s.N, s.K, s.D, s.lambda
 	// The snapshot W̃ (best): its p̃_n in pt, μ = ∂J/∂θ − (λ·W̃, 0), and
 	// u_n = μ_W·x_n, the logits of mu0, in u.
 	best, mu := m.Clone(), New(K, D)
 	mu0 := &Model{W: mu.W, B: make([]float64, K)}
 	pt, u := make([]float64, N*K), make([]float64, N*K)
-	snapshot := func() (gap float64) { // at m, where s has just measured J
-		s.gradient(s.g, m)
+	snapshot := func() (gap float64) { // at m, where s has just measured J and ∂J/∂θ
 		for k, gk := range s.g.W {
 			for d, g := range gk {
 				mu.W[k][d] = g - float64(lambda*m.W[k][d])
@@ -956,7 +956,7 @@ func (m *Model) trainVR(s *solver, Ln []float64, eta1 float64, epochs, batch int
 		m.copyTo(best)
 		return s.gapOf(s.g)
 	}
-	J, loss := s.objective(m)
+	s.gradient(s.g, m)
 	gap := snapshot()
 	var sumL, Q float64
 	for _, l := range Ln {
@@ -1018,6 +1018,7 @@ func (m *Model) trainVR(s *solver, Ln []float64, eta1 float64, epochs, batch int
 		}
 		if Jn, ln := s.objective(m); Jn <= J { // the epoch lowered J: a new snapshot
 			J, loss = Jn, ln
+			s.gradient(s.g, m)
 			gap = snapshot()
 		} else {
 			best.copyTo(m)
