@@ -1438,7 +1438,7 @@ type rows struct {
 	f    []float64 // the factors f_n = w_n/w̄, or nil for all 1
 	th   *Model    // the model whose logits the passes take
 	Z    []float64 // K numbers a row, in Z[n·K : (n+1)·K]: z_n, then p_n − t_n, a_n or r_n
-	P    []float64 // p_n, for hessianRows
+	P    []float64 // the solver's p_n at the point last measured, for hessianRows and polish
 	C    []float64 // C_n, NaN where z_n is not finite
 	zmax []float64 // max_k |z_nk|, for Step's guard
 
